@@ -86,8 +86,11 @@ class ByteReader {
   }
 
   // Marks the reader failed at the current offset (for semantic errors found by the caller).
-  bool Fail(Errc code, const char* field) noexcept {
-    if (status_.ok()) status_ = Status::Error(code, offset(), field);
+  bool Fail(Errc code, const char* field) noexcept { return FailAt(code, offset(), field); }
+
+  // Same, naming an earlier offset (e.g. where the faulty field started).
+  bool FailAt(Errc code, size_t at, const char* field) noexcept {
+    if (status_.ok()) status_ = Status::Error(code, at, field);
     pos_ = size_;
     return false;
   }

@@ -1,0 +1,74 @@
+// A buffer that turns an AJP byte stream, arriving in pieces of any size, into whole frames.
+// The connection code reads from the socket straight into WriteSpace(), calls Commit(n), then
+// takes frames with NextFrame() until it answers kNeedMore. Frames are handed out in place (no
+// copy); a frame's bytes stay valid until the next call to any non-const method.
+//
+// The buffer holds one packet. A frame never exceeds the packet size, so once the previous frame
+// is released the tail of a partial frame always fits after it is moved to the front.
+//
+// Errors are sticky (the stream is unusable after bad bytes) and carry the offset counted from
+// the first byte ever committed to this stream, for log lines naming where the backend broke.
+//
+// Must not depend on: httpd, APR, sockets.
+#ifndef MCA_AJP_STREAM_H_
+#define MCA_AJP_STREAM_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "mca/ajp/frame.h"
+#include "mca/ajp/response.h"
+#include "mca/status.h"
+
+namespace mca::ajp {
+
+class FrameStream {
+ public:
+  // `packet_size` must satisfy IsValidPacketSize().
+  FrameStream(Direction direction, size_t packet_size);
+
+  // Where the caller may put the next bytes, and how many fit. Moves a partial frame to the
+  // front of the buffer first if needed. The space is never 0 while no error occurred.
+  uint8_t* WriteSpace() noexcept;
+  size_t WriteCapacity() noexcept;
+  void Commit(size_t n) noexcept;
+
+  // Copies up to `size` bytes in; returns how many were taken (less than `size` only when the
+  // buffer holds a complete frame not yet taken).
+  size_t Feed(const uint8_t* data, size_t size) noexcept;
+
+  // kOk with `*frame` set, kNeedMore, or the (sticky) error.
+  Status NextFrame(Frame* frame) noexcept;
+
+  // NextFrame + DecodeContainerMessage (Direction::kFromContainer streams only).
+  Status NextMessage(ContainerMessage* message);
+
+  // Bytes committed but not yet handed out as frames.
+  size_t buffered() const noexcept { return end_ - start_; }
+  // Stream offset of the first byte of the last frame handed out.
+  uint64_t frame_offset() const noexcept { return frame_offset_; }
+  const Status& status() const noexcept { return status_; }
+  size_t packet_size() const noexcept { return packet_size_; }
+
+  // Forget everything (for a connection that is reused after END_RESPONSE).
+  void Reset() noexcept;
+
+ private:
+  void Release() noexcept;
+  void Compact() noexcept;
+
+  Direction direction_;
+  size_t packet_size_;
+  std::unique_ptr<uint8_t[]> buf_;
+  size_t start_ = 0;        // first byte not yet handed out
+  size_t end_ = 0;          // one past the last committed byte
+  size_t handed_out_ = 0;   // bytes of the frame handed out last, released on the next call
+  uint64_t consumed_ = 0;   // stream offset of buf_[start_]
+  uint64_t frame_offset_ = 0;
+  Status status_;
+};
+
+}  // namespace mca::ajp
+
+#endif  // MCA_AJP_STREAM_H_
