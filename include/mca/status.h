@@ -13,18 +13,18 @@ namespace mca {
 
 enum class Errc : uint8_t {
   kOk = 0,
-  kNeedMore,          // not an error: the input ends inside a frame
-  kBadMagic,          // frame does not start with the expected two magic bytes
-  kFrameTooLarge,     // frame length field exceeds what the packet size allows
-  kTruncated,         // a field runs past the end of the packet payload
-  kMissingNul,        // a string is not followed by its NUL terminator
-  kUnknownType,       // message type byte not valid in this direction
-  kBadHeaderCode,     // 0xA0xx header code outside the table
-  kBadAttribute,      // attribute code not valid
-  kTrailingBytes,     // bytes left over after a complete message
-  kDoesNotFit,        // encoding would exceed the packet size
-  kBadValue,          // a value is not acceptable (control characters, range, syntax)
-  kProtocol,          // a message that is valid alone but not at this point of the exchange
+  kNeedMore,       // not an error: the input ends inside a frame
+  kBadMagic,       // frame does not start with the expected two magic bytes
+  kFrameTooLarge,  // frame length field exceeds what the packet size allows
+  kTruncated,      // a field runs past the end of the packet payload
+  kMissingNul,     // a string is not followed by its NUL terminator
+  kUnknownType,    // message type byte not valid in this direction
+  kBadHeaderCode,  // 0xA0xx header code outside the table
+  kBadAttribute,   // attribute code not valid
+  kTrailingBytes,  // bytes left over after a complete message
+  kDoesNotFit,     // encoding would exceed the packet size
+  kBadValue,       // a value is not acceptable (control characters, range, syntax)
+  kProtocol,       // a message that is valid alone but not at this point of the exchange
 };
 
 // Short, stable English name of an error code (never null).

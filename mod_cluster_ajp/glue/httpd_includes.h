@@ -5,13 +5,13 @@
 #define MCA_GLUE_HTTPD_INCLUDES_H_
 
 #include "httpd.h"
+#include "ap_mpm.h"
+#include "apr_strings.h"
 #include "http_config.h"
 #include "http_core.h"
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
-#include "ap_mpm.h"
-#include "apr_strings.h"
 
 // httpd defines OK/DECLINED/DONE as bare macros; name them so C++ code reads clearly.
 namespace mca::glue {

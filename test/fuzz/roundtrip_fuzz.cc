@@ -18,8 +18,7 @@ using namespace mca::ajp;
 
 class Fields {
  public:
-  Fields(const uint8_t* data, size_t size)
-      : rest_(reinterpret_cast<const char*>(data), size) {}
+  Fields(const uint8_t* data, size_t size) : rest_(reinterpret_cast<const char*>(data), size) {}
   std::string_view Next() {
     size_t nul = rest_.find('\0');
     std::string_view out = rest_.substr(0, nul);
@@ -111,9 +110,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   r.server_name = f.Next();
   r.server_port = port;
   r.is_ssl = (flags & 2) != 0;
-  std::optional<std::string_view>* optional[] = {&r.secret,   &r.remote_user, &r.auth_type,
-                                                 &r.query_string, &r.route,   &r.ssl_cert,
-                                                 &r.ssl_cipher, &r.ssl_session};
+  std::optional<std::string_view>* optional[] = {&r.secret,       &r.remote_user, &r.auth_type,
+                                                 &r.query_string, &r.route,       &r.ssl_cert,
+                                                 &r.ssl_cipher,   &r.ssl_session};
   for (size_t i = 0; i < 8; ++i) {
     if (attrs & (1u << i)) *optional[i] = f.Next();
   }

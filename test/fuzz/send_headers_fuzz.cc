@@ -34,8 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   frame_bytes[4] = JK_AJP13_SEND_HEADERS;
   for (size_t i = 0; i < size; ++i) frame_bytes[5 + i] = data[i];
   Frame frame;
-  if (!ParseFrame(frame_bytes.data(), frame_bytes.size(), Direction::kFromContainer,
-                  kMaxPacketSize, &frame)
+  if (!ParseFrame(frame_bytes.data(), frame_bytes.size(), Direction::kFromContainer, kMaxPacketSize,
+                  &frame)
            .ok()) {
     __builtin_trap();  // the frame header above is always valid
   }

@@ -51,7 +51,8 @@ void Collect(CppUnit::Test* test, const std::vector<std::string>& filters,
     }
     return;
   }
-  for (int i = 0; i < test->getChildTestCount(); ++i) Collect(test->getChildTestAt(i), filters, out);
+  for (int i = 0; i < test->getChildTestCount(); ++i)
+    Collect(test->getChildTestAt(i), filters, out);
 }
 
 }  // namespace

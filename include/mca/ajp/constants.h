@@ -51,13 +51,33 @@ enum : uint8_t {
 
 // Method codes 1..27; anything else travels as SC_M_JK_STORED plus the stored_method attribute.
 inline constexpr uint8_t SC_M_JK_STORED = 0xFF;
-inline constexpr const char* kMethodNames[] = {
-    "OPTIONS",     "GET",          "HEAD",        "POST",       "PUT",
-    "DELETE",      "TRACE",        "PROPFIND",    "PROPPATCH",  "MKCOL",
-    "COPY",        "MOVE",         "LOCK",        "UNLOCK",     "ACL",
-    "REPORT",      "VERSION-CONTROL", "CHECKIN",  "CHECKOUT",   "UNCHECKOUT",
-    "SEARCH",      "MKWORKSPACE",  "UPDATE",      "LABEL",      "MERGE",
-    "BASELINE-CONTROL", "MKACTIVITY"};
+inline constexpr const char* kMethodNames[] = {"OPTIONS",
+                                               "GET",
+                                               "HEAD",
+                                               "POST",
+                                               "PUT",
+                                               "DELETE",
+                                               "TRACE",
+                                               "PROPFIND",
+                                               "PROPPATCH",
+                                               "MKCOL",
+                                               "COPY",
+                                               "MOVE",
+                                               "LOCK",
+                                               "UNLOCK",
+                                               "ACL",
+                                               "REPORT",
+                                               "VERSION-CONTROL",
+                                               "CHECKIN",
+                                               "CHECKOUT",
+                                               "UNCHECKOUT",
+                                               "SEARCH",
+                                               "MKWORKSPACE",
+                                               "UPDATE",
+                                               "LABEL",
+                                               "MERGE",
+                                               "BASELINE-CONTROL",
+                                               "MKACTIVITY"};
 inline constexpr uint8_t kMethodCount = 27;
 
 // Coded header names: the u16 is 0xA000 | index. A string header name is a u16 length, so any
@@ -67,16 +87,15 @@ inline constexpr uint16_t kHeaderCodePrefix = 0xA000;
 
 // Request header codes 0xA001..0xA00E (case-insensitive names).
 inline constexpr const char* kRequestHeaderNames[] = {
-    "accept",        "accept-charset", "accept-encoding", "accept-language", "authorization",
-    "connection",    "content-type",   "content-length",  "cookie",          "cookie2",
-    "host",          "pragma",         "referer",         "user-agent"};
+    "accept",     "accept-charset", "accept-encoding", "accept-language", "authorization",
+    "connection", "content-type",   "content-length",  "cookie",          "cookie2",
+    "host",       "pragma",         "referer",         "user-agent"};
 inline constexpr uint8_t kRequestHeaderCount = 14;
 
 // Response header codes 0xA001..0xA00B.
 inline constexpr const char* kResponseHeaderNames[] = {
-    "Content-Type", "Content-Language", "Content-Length", "Date",          "Last-Modified",
-    "Location",     "Set-Cookie",       "Set-Cookie2",    "Servlet-Engine", "Status",
-    "WWW-Authenticate"};
+    "Content-Type", "Content-Language", "Content-Length", "Date",   "Last-Modified",   "Location",
+    "Set-Cookie",   "Set-Cookie2",      "Servlet-Engine", "Status", "WWW-Authenticate"};
 inline constexpr uint8_t kResponseHeaderCount = 11;
 
 // Attribute codes of FORWARD_REQUEST.

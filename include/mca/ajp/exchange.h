@@ -34,21 +34,21 @@ struct ExchangeSettings {
 };
 
 enum class ActionKind : uint8_t {
-  kNothing,     // message absorbed (e.g. an early flush); read the next one
-  kSendBody,    // send one body packet with up to `size` bytes of request body (0 allowed)
-  kHeaders,     // pass status/reason/headers of the message to the client
-  kBody,        // pass `data` to the client
-  kFlush,       // flush what was passed so far to the client
-  kDone,        // exchange over; `reuse` says whether the connection may go back to the pool
-  kError,       // protocol error: answer 502 if nothing was sent, close the connection
+  kNothing,   // message absorbed (e.g. an early flush); read the next one
+  kSendBody,  // send one body packet with up to `size` bytes of request body (0 allowed)
+  kHeaders,   // pass status/reason/headers of the message to the client
+  kBody,      // pass `data` to the client
+  kFlush,     // flush what was passed so far to the client
+  kDone,      // exchange over; `reuse` says whether the connection may go back to the pool
+  kError,     // protocol error: answer 502 if nothing was sent, close the connection
 };
 
 struct Action {
   ActionKind kind = ActionKind::kNothing;
-  size_t size = 0;         // kSendBody: most bytes the packet may carry
-  std::string_view data;   // kBody
-  bool reuse = false;      // kDone
-  const char* why = "";    // kError: what was wrong (static text)
+  size_t size = 0;        // kSendBody: most bytes the packet may carry
+  std::string_view data;  // kBody
+  bool reuse = false;     // kDone
+  const char* why = "";   // kError: what was wrong (static text)
 };
 
 class Exchange {
@@ -80,12 +80,12 @@ class Exchange {
 
   ExchangeSettings settings_;
   uint64_t body_sent_ = 0;
-  size_t allowed_ = 0;          // bytes the owed body packet may carry
-  bool owed_ = false;           // a body packet is expected from us
-  bool empty_sent_ = false;     // the empty end-of-body packet went out
+  size_t allowed_ = 0;       // bytes the owed body packet may carry
+  bool owed_ = false;        // a body packet is expected from us
+  bool empty_sent_ = false;  // the empty end-of-body packet went out
   bool body_finished_ = false;
   bool headers_seen_ = false;
-  bool no_body_ = false;        // HEAD, 1xx, 204, 304: drop body chunks
+  bool no_body_ = false;  // HEAD, 1xx, 204, 304: drop body chunks
   bool done_ = false;
   bool failed_ = false;
   uint16_t status_ = 0;

@@ -61,10 +61,10 @@ class FrameStream {
   Direction direction_;
   size_t packet_size_;
   std::unique_ptr<uint8_t[]> buf_;
-  size_t start_ = 0;        // first byte not yet handed out
-  size_t end_ = 0;          // one past the last committed byte
-  size_t handed_out_ = 0;   // bytes of the frame handed out last, released on the next call
-  uint64_t consumed_ = 0;   // stream offset of buf_[start_]
+  size_t start_ = 0;       // first byte not yet handed out
+  size_t end_ = 0;         // one past the last committed byte
+  size_t handed_out_ = 0;  // bytes of the frame handed out last, released on the next call
+  uint64_t consumed_ = 0;  // stream offset of buf_[start_]
   uint64_t frame_offset_ = 0;
   Status status_;
 };

@@ -1,8 +1,8 @@
 #include "mca/ajp/request.h"
 
-#include "text.h"
 #include "mca/ajp/constants.h"
 #include "mca/byte_io.h"
+#include "text.h"
 
 namespace mca::ajp {
 namespace {
@@ -24,9 +24,10 @@ Status CheckText(std::string_view s, const char* field, bool allow_newlines = fa
 // request, not at a place in the frame.
 Status ValidateForwardRequest(const ForwardRequest& r) {
   if (!IsToken(r.method)) return Status::Error(Errc::kBadValue, 0, "method");
-  const std::pair<std::string_view, const char*> fields[] = {
-      {r.protocol, "protocol"}, {r.uri, "req_uri"}, {r.remote_addr, "remote_addr"},
-      {r.server_name, "server_name"}};
+  const std::pair<std::string_view, const char*> fields[] = {{r.protocol, "protocol"},
+                                                             {r.uri, "req_uri"},
+                                                             {r.remote_addr, "remote_addr"},
+                                                             {r.server_name, "server_name"}};
   for (const auto& [value, field] : fields) {
     Status s = CheckText(value, field);
     if (!s.ok()) return s;
@@ -243,15 +244,33 @@ Status DecodeForwardRequest(const Frame& frame, ForwardRequest* out) {
       default: {
         std::optional<std::string_view>* target = nullptr;
         switch (code) {
-          case SC_A_REMOTE_USER: target = &out->remote_user; break;
-          case SC_A_AUTH_TYPE: target = &out->auth_type; break;
-          case SC_A_QUERY_STRING: target = &out->query_string; break;
-          case SC_A_JVM_ROUTE: target = &out->route; break;
-          case SC_A_SSL_CERT: target = &out->ssl_cert; break;
-          case SC_A_SSL_CIPHER: target = &out->ssl_cipher; break;
-          case SC_A_SSL_SESSION: target = &out->ssl_session; break;
-          case SC_A_SECRET: target = &out->secret; break;
-          case SC_A_STORED_METHOD: target = &stored_method; break;
+          case SC_A_REMOTE_USER:
+            target = &out->remote_user;
+            break;
+          case SC_A_AUTH_TYPE:
+            target = &out->auth_type;
+            break;
+          case SC_A_QUERY_STRING:
+            target = &out->query_string;
+            break;
+          case SC_A_JVM_ROUTE:
+            target = &out->route;
+            break;
+          case SC_A_SSL_CERT:
+            target = &out->ssl_cert;
+            break;
+          case SC_A_SSL_CIPHER:
+            target = &out->ssl_cipher;
+            break;
+          case SC_A_SSL_SESSION:
+            target = &out->ssl_session;
+            break;
+          case SC_A_SECRET:
+            target = &out->secret;
+            break;
+          case SC_A_STORED_METHOD:
+            target = &stored_method;
+            break;
           default:
             return Status::Error(Errc::kBadAttribute, r.offset() - 1, "attribute code");
         }

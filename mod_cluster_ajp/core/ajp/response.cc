@@ -47,7 +47,8 @@ bool DecodeSendHeaders(ByteReader* r, ContainerMessage* out) {
       h.name = kResponseHeaderNames[index - 1];
     } else {
       if (!r->ReadString(&h.name, &is_null, "header name")) return false;
-      if (is_null || !IsToken(h.name)) return r->FailAt(Errc::kBadValue, name_offset, "header name");
+      if (is_null || !IsToken(h.name))
+        return r->FailAt(Errc::kBadValue, name_offset, "header name");
     }
     const size_t value_offset = r->offset();
     if (!r->ReadString(&h.value, &is_null, "header value")) return false;

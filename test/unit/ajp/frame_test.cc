@@ -65,10 +65,10 @@ class AjpFrameTest : public CppUnit::TestFixture {
   void DirectionPicksTheMagic() {
     const std::vector<uint8_t> cping = Hex("12 34 00 01 0a");
     Frame f;
+    CPPUNIT_ASSERT(ParseFrame(cping.data(), cping.size(), Direction::kToContainer, 8192, &f).ok());
     CPPUNIT_ASSERT(
-        ParseFrame(cping.data(), cping.size(), Direction::kToContainer, 8192, &f).ok());
-    CPPUNIT_ASSERT(ParseFrame(cping.data(), cping.size(), Direction::kFromContainer, 8192, &f)
-                       .code == Errc::kBadMagic);
+        ParseFrame(cping.data(), cping.size(), Direction::kFromContainer, 8192, &f).code ==
+        Errc::kBadMagic);
   }
 
   void LengthLimitIsPacketSizeMinusFour() {
@@ -88,8 +88,9 @@ class AjpFrameTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(ParseFrame(max.data(), max.size(), Direction::kFromContainer, 65536, &f).code ==
                    Errc::kNeedMore);
     const std::vector<uint8_t> over = Hex("41 42 ff fd");
-    CPPUNIT_ASSERT(ParseFrame(over.data(), over.size(), Direction::kFromContainer, 65536, &f)
-                       .code == Errc::kFrameTooLarge);
+    CPPUNIT_ASSERT(
+        ParseFrame(over.data(), over.size(), Direction::kFromContainer, 65536, &f).code ==
+        Errc::kFrameTooLarge);
   }
 
   void EmptyPayloadIsAFrame() {

@@ -58,8 +58,8 @@ Status EncodeStatus(const ForwardRequest& r, size_t packet_size = kDefaultPacket
 
 Status Decode(const std::vector<uint8_t>& bytes, ForwardRequest* out) {
   Frame frame;
-  Status s = ParseFrame(bytes.data(), bytes.size(), Direction::kToContainer, kMaxPacketSize,
-                        &frame);
+  Status s =
+      ParseFrame(bytes.data(), bytes.size(), Direction::kToContainer, kMaxPacketSize, &frame);
   if (!s.ok()) return s;
   CPPUNIT_ASSERT_EQUAL(bytes.size(), frame.size());
   return DecodeForwardRequest(frame, out);
@@ -126,13 +126,33 @@ class AjpRequestTest : public CppUnit::TestFixture {
   }
 
   void EveryMethodHasItsCode() {
-    const char* methods[] = {"OPTIONS",    "GET",       "HEAD",        "POST",
-                             "PUT",        "DELETE",    "TRACE",       "PROPFIND",
-                             "PROPPATCH",  "MKCOL",     "COPY",        "MOVE",
-                             "LOCK",       "UNLOCK",    "ACL",         "REPORT",
-                             "VERSION-CONTROL", "CHECKIN", "CHECKOUT", "UNCHECKOUT",
-                             "SEARCH",     "MKWORKSPACE", "UPDATE",    "LABEL",
-                             "MERGE",      "BASELINE-CONTROL", "MKACTIVITY"};
+    const char* methods[] = {"OPTIONS",
+                             "GET",
+                             "HEAD",
+                             "POST",
+                             "PUT",
+                             "DELETE",
+                             "TRACE",
+                             "PROPFIND",
+                             "PROPPATCH",
+                             "MKCOL",
+                             "COPY",
+                             "MOVE",
+                             "LOCK",
+                             "UNLOCK",
+                             "ACL",
+                             "REPORT",
+                             "VERSION-CONTROL",
+                             "CHECKIN",
+                             "CHECKOUT",
+                             "UNCHECKOUT",
+                             "SEARCH",
+                             "MKWORKSPACE",
+                             "UPDATE",
+                             "LABEL",
+                             "MERGE",
+                             "BASELINE-CONTROL",
+                             "MKACTIVITY"};
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; ++i) {
       ForwardRequest r = GoldenRequest();
       r.method = methods[i];
@@ -154,8 +174,8 @@ class AjpRequestTest : public CppUnit::TestFixture {
     // ... 0d 00 05 "PATCH" 00 ff at the end.
     const std::vector<uint8_t> tail = Hex("0d 00 05 50 41 54 43 48 00 ff");
     CPPUNIT_ASSERT(bytes.size() > tail.size());
-    CPPUNIT_ASSERT_EQUAL(ToHex(tail), ToHex(bytes.data() + bytes.size() - tail.size(),
-                                            tail.size()));
+    CPPUNIT_ASSERT_EQUAL(ToHex(tail),
+                         ToHex(bytes.data() + bytes.size() - tail.size(), tail.size()));
     ForwardRequest back;
     CPPUNIT_ASSERT(Decode(bytes, &back).ok());
     CPPUNIT_ASSERT_EQUAL(std::string("PATCH"), std::string(back.method));
@@ -170,11 +190,10 @@ class AjpRequestTest : public CppUnit::TestFixture {
   }
 
   void CodedHeaderNamesAreCaseInsensitive() {
-    const char* names[] = {"accept",        "accept-charset", "accept-encoding",
-                           "accept-language", "authorization", "connection",
-                           "content-type",  "content-length", "cookie",
-                           "cookie2",       "host",           "pragma",
-                           "referer",       "user-agent"};
+    const char* names[] = {
+        "accept",     "accept-charset", "accept-encoding", "accept-language", "authorization",
+        "connection", "content-type",   "content-length",  "cookie",          "cookie2",
+        "host",       "pragma",         "referer",         "user-agent"};
     for (size_t i = 0; i < 14; ++i) {
       CPPUNIT_ASSERT_EQUAL(int(0xA001 + i), int(RequestHeaderCode(names[i])));
     }
@@ -350,19 +369,21 @@ class AjpRequestTest : public CppUnit::TestFixture {
   void BodyPacketsDecode() {
     const std::vector<uint8_t> hello = Hex("12 34 00 07 00 05 68 65 6c 6c 6f");
     Frame f;
-    CPPUNIT_ASSERT(ParseFrame(hello.data(), hello.size(), Direction::kToContainer,
-                              kDefaultPacketSize, &f).ok());
+    CPPUNIT_ASSERT(
+        ParseFrame(hello.data(), hello.size(), Direction::kToContainer, kDefaultPacketSize, &f)
+            .ok());
     std::string_view data;
     CPPUNIT_ASSERT(DecodeBodyPacket(f, &data).ok());
     CPPUNIT_ASSERT_EQUAL(std::string("hello"), std::string(data));
     const std::vector<uint8_t> end = Hex("12 34 00 00");
-    CPPUNIT_ASSERT(ParseFrame(end.data(), end.size(), Direction::kToContainer,
-                              kDefaultPacketSize, &f).ok());
+    CPPUNIT_ASSERT(
+        ParseFrame(end.data(), end.size(), Direction::kToContainer, kDefaultPacketSize, &f).ok());
     CPPUNIT_ASSERT(DecodeBodyPacket(f, &data).ok());
     CPPUNIT_ASSERT(data.empty());
     const std::vector<uint8_t> lying = Hex("12 34 00 04 00 05 68 65");
-    CPPUNIT_ASSERT(ParseFrame(lying.data(), lying.size(), Direction::kToContainer,
-                              kDefaultPacketSize, &f).ok());
+    CPPUNIT_ASSERT(
+        ParseFrame(lying.data(), lying.size(), Direction::kToContainer, kDefaultPacketSize, &f)
+            .ok());
     Status s = DecodeBodyPacket(f, &data);
     CPPUNIT_ASSERT(s.code == Errc::kTruncated);
     CPPUNIT_ASSERT_EQUAL(size_t{4}, s.offset);

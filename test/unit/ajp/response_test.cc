@@ -73,11 +73,12 @@ class AjpResponseTest : public CppUnit::TestFixture {
   }
 
   void EveryResponseHeaderCode() {
-    const char* names[] = {"Content-Type", "Content-Language", "Content-Length", "Date",
-                           "Last-Modified", "Location", "Set-Cookie", "Set-Cookie2",
-                           "Servlet-Engine", "Status", "WWW-Authenticate"};
+    const char* names[] = {"Content-Type",   "Content-Language", "Content-Length",  "Date",
+                           "Last-Modified",  "Location",         "Set-Cookie",      "Set-Cookie2",
+                           "Servlet-Engine", "Status",           "WWW-Authenticate"};
     for (int i = 0; i < 11; ++i) {
-      std::vector<uint8_t> in = Hex("41 42 00 11 04 01 f4 00 03 35 30 30 00 00 01 a0 00 00 01 78 00");
+      std::vector<uint8_t> in =
+          Hex("41 42 00 11 04 01 f4 00 03 35 30 30 00 00 01 a0 00 00 01 78 00");
       in[16] = static_cast<uint8_t>(i + 1);
       ContainerMessage m;
       Status s = DecodeBytes(in, &m);
@@ -161,10 +162,11 @@ class AjpResponseTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(std::string("41 42 00 03 06 1f fa"), ToHex(buf.data(), n));
     CPPUNIT_ASSERT(EncodeSendBodyChunk("abc", buf.data(), 8192, &n).ok());
     CPPUNIT_ASSERT_EQUAL(std::string("41 42 00 07 03 00 03 61 62 63 00"), ToHex(buf.data(), n));
-    CPPUNIT_ASSERT(EncodeSendHeaders(404, "404", {{"Content-Length", "0"}}, buf.data(), 8192, &n)
-                       .ok());
-    CPPUNIT_ASSERT_EQUAL(std::string("41 42 00 11 04 01 94 00 03 34 30 34 00 00 01 a0 03 00 01 30 00"),
-                         ToHex(buf.data(), n));
+    CPPUNIT_ASSERT(
+        EncodeSendHeaders(404, "404", {{"Content-Length", "0"}}, buf.data(), 8192, &n).ok());
+    CPPUNIT_ASSERT_EQUAL(
+        std::string("41 42 00 11 04 01 94 00 03 34 30 34 00 00 01 a0 03 00 01 30 00"),
+        ToHex(buf.data(), n));
   }
 
   void LargestChunkFitsOneMoreDoesNot() {
@@ -188,22 +190,24 @@ class AjpResponseTest : public CppUnit::TestFixture {
       size_t offset;
     };
     const Case cases[] = {
-        {"41 42 00 00", Errc::kTruncated, 4},                         // no type byte
-        {"41 42 00 01 02", Errc::kUnknownType, 4},                    // FORWARD_REQUEST from a container
-        {"41 42 00 01 63", Errc::kUnknownType, 4},                    // unknown type
-        {"41 42 00 02 09 00", Errc::kTrailingBytes, 5},               // CPONG with junk
-        {"41 42 00 02 05 02", Errc::kBadValue, 5},                    // reuse not 0/1
-        {"41 42 00 03 05 01 00", Errc::kTrailingBytes, 6},            // END_RESPONSE length 3
-        {"41 42 00 02 06 1f", Errc::kTruncated, 5},                   // GET_BODY_CHUNK short
-        {"41 42 00 06 04 00 63 ff ff 00", Errc::kBadValue, 5},        // status 99
-        {"41 42 00 06 04 02 58 ff ff 00", Errc::kBadValue, 5},        // status 600
-        {"41 42 00 09 04 00 c8 00 03 32 30 30", Errc::kMissingNul, 12},     // reason without NUL
-        {"41 42 00 09 04 00 c8 00 05 32 30 30 00", Errc::kTruncated, 9},    // reason past payload
-        {"41 42 00 0b 04 00 c8 00 00 00 00 01 a0 0c 00 01 78 00", Errc::kBadHeaderCode, 12},  // code 0xA00C
+        {"41 42 00 00", Errc::kTruncated, 4},                   // no type byte
+        {"41 42 00 01 02", Errc::kUnknownType, 4},              // FORWARD_REQUEST from a container
+        {"41 42 00 01 63", Errc::kUnknownType, 4},              // unknown type
+        {"41 42 00 02 09 00", Errc::kTrailingBytes, 5},         // CPONG with junk
+        {"41 42 00 02 05 02", Errc::kBadValue, 5},              // reuse not 0/1
+        {"41 42 00 03 05 01 00", Errc::kTrailingBytes, 6},      // END_RESPONSE length 3
+        {"41 42 00 02 06 1f", Errc::kTruncated, 5},             // GET_BODY_CHUNK short
+        {"41 42 00 06 04 00 63 ff ff 00", Errc::kBadValue, 5},  // status 99
+        {"41 42 00 06 04 02 58 ff ff 00", Errc::kBadValue, 5},  // status 600
+        {"41 42 00 09 04 00 c8 00 03 32 30 30", Errc::kMissingNul, 12},   // reason without NUL
+        {"41 42 00 09 04 00 c8 00 05 32 30 30 00", Errc::kTruncated, 9},  // reason past payload
+        {"41 42 00 0b 04 00 c8 00 00 00 00 01 a0 0c 00 01 78 00", Errc::kBadHeaderCode,
+         12},                                                                    // code 0xA00C
         {"41 42 00 0b 04 00 c8 00 00 00 00 05 a0 01 00", Errc::kTruncated, 10},  // count past data
         {"41 42 00 0c 04 00 c8 00 00 00 00 01 a0 01 00 00", Errc::kMissingNul, 16},
         {"41 42 00 10 04 00 c8 00 00 00 00 01 a0 01 00 01 0a 00", Errc::kBadValue, 14},  // LF
-        {"41 42 00 10 04 00 c8 00 00 00 00 01 00 01 20 00 00 00 00", Errc::kBadValue, 12},  // name " "
+        {"41 42 00 10 04 00 c8 00 00 00 00 01 00 01 20 00 00 00 00", Errc::kBadValue,
+         12},  // name " "
         {"41 42 00 0e 04 00 c8 00 00 00 00 00 00", Errc::kTrailingBytes, 12},
     };
     for (const Case& c : cases) {
@@ -222,9 +226,9 @@ class AjpResponseTest : public CppUnit::TestFixture {
   void EveryTruncationOfSendHeadersFails() {
     std::vector<uint8_t> buf(8192);
     size_t n = 0;
-    CPPUNIT_ASSERT(EncodeSendHeaders(302, "302", {{"Location", "/x"}, {"X-Y", "z"}}, buf.data(),
-                                     8192, &n)
-                       .ok());
+    CPPUNIT_ASSERT(
+        EncodeSendHeaders(302, "302", {{"Location", "/x"}, {"X-Y", "z"}}, buf.data(), 8192, &n)
+            .ok());
     for (size_t cut = 4; cut < n; ++cut) {
       std::vector<uint8_t> part(buf.begin(), buf.begin() + static_cast<long>(cut));
       part[2] = static_cast<uint8_t>((cut - 4) >> 8);

@@ -19,7 +19,8 @@ std::string Show(const ContainerMessage& m) {
   switch (m.type) {
     case JK_AJP13_SEND_HEADERS:
       out += std::to_string(m.status) + " " + std::string(m.reason);
-      for (const Header& h : m.headers) out += "|" + std::string(h.name) + "=" + std::string(h.value);
+      for (const Header& h : m.headers)
+        out += "|" + std::string(h.name) + "=" + std::string(h.value);
       break;
     case JK_AJP13_SEND_BODY_CHUNK:
       out += std::to_string(m.chunk.size()) + ":" + std::string(m.chunk.substr(0, 16));
@@ -47,8 +48,8 @@ std::vector<uint8_t> Response(size_t packet_size) {
   std::vector<uint8_t> out;
   std::vector<uint8_t> buf(packet_size);
   size_t n = 0;
-  EncodeSendHeaders(200, "200", {{"Content-Type", "text/plain"}, {"Set-Cookie", "a=1"},
-                                 {"Set-Cookie", "b=2"}},
+  EncodeSendHeaders(200, "200",
+                    {{"Content-Type", "text/plain"}, {"Set-Cookie", "a=1"}, {"Set-Cookie", "b=2"}},
                     buf.data(), packet_size, &n);
   out = Append(out, buf.data(), n);
   EncodeGetBodyChunk(static_cast<uint16_t>(packet_size - 6), buf.data(), packet_size, &n);
@@ -133,9 +134,7 @@ class AjpStreamTest : public CppUnit::TestFixture {
     }
   }
 
-  void ByteByByte() {
-    CPPUNIT_ASSERT_EQUAL(expected_, FeedInPieces(Response(8192), {1}, 8192));
-  }
+  void ByteByByte() { CPPUNIT_ASSERT_EQUAL(expected_, FeedInPieces(Response(8192), {1}, 8192)); }
 
   void UnevenPiecesAndLargePacketSize() {
     const std::vector<uint8_t> bytes = Response(65536);
@@ -153,8 +152,8 @@ class AjpStreamTest : public CppUnit::TestFixture {
       const size_t room = s.WriteCapacity();
       CPPUNIT_ASSERT(room > 0);
       size_t n = std::min<size_t>({room, bytes.size() - pos, 5000});
-      std::copy(bytes.begin() + static_cast<long>(pos),
-                bytes.begin() + static_cast<long>(pos + n), s.WriteSpace());
+      std::copy(bytes.begin() + static_cast<long>(pos), bytes.begin() + static_cast<long>(pos + n),
+                s.WriteSpace());
       s.Commit(n);
       pos += n;
       CPPUNIT_ASSERT(Drain(&s, &log));
