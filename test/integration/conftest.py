@@ -18,6 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpd_util  # noqa: E402  (the path above)
 
+pytest_plugins = ["fake_ajp", "conftest_tomcat"]
+
 
 @pytest.fixture(scope="session")
 def module():
