@@ -1,14 +1,36 @@
 // The module record and hook registration, nothing else. Everything httpd calls lives in glue/.
+#include "glue/config.h"
+#include "glue/directives.h"
+#include "glue/handler.h"
 #include "glue/hooks.h"
 
 namespace {
 
+int mca_pre_config(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp) {
+  return mca::glue::PreConfig(pconf, plog, ptemp);
+}
 int mca_post_config(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp, server_rec* s) {
   return mca::glue::PostConfig(pconf, plog, ptemp, s);
 }
+void mca_child_init(apr_pool_t* pchild, server_rec* s) { mca::glue::ChildInit(pchild, s); }
+int mca_translate_name(request_rec* r) { return mca::glue::TranslateName(r); }
+int mca_map_to_storage(request_rec* r) { return mca::glue::MapToStorage(r); }
+int mca_handler(request_rec* r) { return mca::glue::Handle(r); }
+void* mca_create_server_config(apr_pool_t* p, server_rec* s) {
+  return mca::glue::CreateServerConfig(p, s);
+}
+void* mca_merge_server_config(apr_pool_t* p, void* base, void* add) {
+  return mca::glue::MergeServerConfig(p, base, add);
+}
 
 void mca_register_hooks(apr_pool_t* /*p*/) {
+  ap_hook_pre_config(mca_pre_config, nullptr, nullptr, APR_HOOK_MIDDLE);
   ap_hook_post_config(mca_post_config, nullptr, nullptr, APR_HOOK_MIDDLE);
+  ap_hook_child_init(mca_child_init, nullptr, nullptr, APR_HOOK_MIDDLE);
+  // First, like mod_proxy: a ProxyPass prefix wins over Alias and the file system.
+  ap_hook_translate_name(mca_translate_name, nullptr, nullptr, APR_HOOK_FIRST);
+  ap_hook_map_to_storage(mca_map_to_storage, nullptr, nullptr, APR_HOOK_FIRST);
+  ap_hook_handler(mca_handler, nullptr, nullptr, APR_HOOK_FIRST);
 }
 
 }  // namespace
@@ -18,9 +40,9 @@ __attribute__((visibility("default"))) module AP_MODULE_DECLARE_DATA cluster_ajp
     STANDARD20_MODULE_STUFF,
     nullptr,  // per-directory config creator
     nullptr,  // per-directory config merger
-    nullptr,  // per-server config creator
-    nullptr,  // per-server config merger
-    nullptr,  // directives
+    mca_create_server_config,
+    mca_merge_server_config,
+    mca::glue::kCommands,
     mca_register_hooks,
     AP_MODULE_FLAG_NONE,
 };

@@ -1,15 +1,104 @@
 #include "glue/hooks.h"
 
+#include <string>
+
+#include "glue/config.h"
 #include "mca/version.h"
 
 namespace mca::glue {
+namespace {
+
+// The pool's view of a member: its own parameters, else the server's.
+void Derive(server_rec* s, apr_interval_time_t timeout, size_t packet, Member* m) {
+  const config::MemberConfig& c = m->cfg;
+  PoolSettings& p = m->pool_settings;
+  p.io_timeout = c.timeout_set ? c.timeout.count() : timeout;
+  p.connect_timeout = c.connection_timeout_set ? c.connection_timeout.count() : p.io_timeout;
+  p.packet_size = c.io_buffer_size_set ? c.io_buffer_size : packet;
+  if (p.packet_size < 8192) {
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                 "MCA0012: %s: iobuffersize=%zu is below AJP's 8192-byte packet; using 8192",
+                 m->name.c_str(), p.packet_size);
+    p.packet_size = 8192;
+  }
+  p.max = c.max;
+  p.smax = c.smax < 0 ? c.max : c.smax;
+  p.ttl = c.ttl.count();
+  p.acquire = c.acquire_set ? c.acquire.count() : 0;
+  p.disable_reuse = c.disable_reuse;
+  p.keepalive = c.keepalive;
+  p.receive_buffer = static_cast<int>(c.receive_buffer_size);
+}
+
+// Settings that depend on the server (Timeout, ProxyTimeout, ProxyIOBufferSize) are settled
+// once the whole configuration is read.
+void Settle(server_rec* s, ServerConfig* conf) {
+  for (Mapping& m : conf->mappings) {
+    if (m.exclude) continue;
+    m.balancer = conf->FindBalancer(m.balancer_name);
+    if (m.balancer == nullptr) {
+      ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                   "MCA0010: ProxyPass %s names balancer://%s, which has no BalancerMember: "
+                   "requests will get 503",
+                   m.path.c_str(), m.balancer_name.c_str());
+    }
+  }
+  const apr_interval_time_t timeout = conf->timeout > 0 ? conf->timeout : s->timeout;
+  const size_t packet = conf->io_buffer_size > 0 ? conf->io_buffer_size : 8192;
+  for (Balancer* b : conf->balancers) {
+    if (b->members.empty()) {
+      ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                   "MCA0011: balancer://%s has no BalancerMember: requests will get 503",
+                   b->name.c_str());
+    }
+    for (Member* m : b->members) Derive(s, timeout, packet, m);
+  }
+}
+
+}  // namespace
+
+int PreConfig(apr_pool_t* /*pconf*/, apr_pool_t* /*plog*/, apr_pool_t* /*ptemp*/) noexcept {
+  if (ap_find_linked_module("mod_proxy.c") != nullptr) {
+    ap_log_error(APLOG_MARK, APLOG_CRIT, 0, nullptr,
+                 "MCA0004: mod_cluster_ajp cannot run beside httpd's mod_proxy: both claim "
+                 "ProxyPass, BalancerMember and <Proxy>. Disable proxy, proxy_ajp and "
+                 "proxy_balancer (Debian: a2dismod proxy_ajp proxy_balancer proxy) and keep "
+                 "cluster_ajp.");
+    return HTTP_INTERNAL_SERVER_ERROR;
+  }
+  return kHttpdOk;
+}
 
 int PostConfig(apr_pool_t* /*pconf*/, apr_pool_t* /*plog*/, apr_pool_t* /*ptemp*/,
                server_rec* s) noexcept {
-  // post_config runs twice at start-up (and again on each graceful restart); nothing here may
-  // depend on running once.
-  ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "MCA0001: mod_cluster_ajp %s configured", kVersion);
-  return kHttpdOk;
+  try {
+    // post_config runs twice at start-up and again on every graceful restart: Settle is
+    // idempotent and keeps no state outside the configuration pool.
+    for (server_rec* v = s; v != nullptr; v = v->next) Settle(v, GetServerConfig(v));
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "MCA0001: mod_cluster_ajp %s configured", kVersion);
+    return kHttpdOk;
+  } catch (...) {
+    return HTTP_INTERNAL_SERVER_ERROR;
+  }
+}
+
+void ChildInit(apr_pool_t* pchild, server_rec* s) noexcept {
+  try {
+    for (server_rec* v = s; v != nullptr; v = v->next) {
+      for (Balancer* b : GetServerConfig(v)->balancers) {
+        if (b->lock == nullptr) {
+          apr_thread_mutex_create(&b->lock, APR_THREAD_MUTEX_DEFAULT, pchild);
+        }
+        for (Member* m : b->members) {
+          if (m->pool == nullptr) m->pool = ConnectionPool::Create(pchild, m->pool_settings);
+          // status=+E: start in error, tried again after `retry`.
+          if (m->Has(config::kStatusInError)) m->error_until.store(apr_time_now() + m->retry());
+        }
+      }
+    }
+  } catch (...) {
+    ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "MCA0005: child initialisation failed");
+  }
 }
 
 }  // namespace mca::glue

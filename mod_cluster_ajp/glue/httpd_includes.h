@@ -7,11 +7,15 @@
 #include "httpd.h"
 #include "ap_mpm.h"
 #include "apr_strings.h"
+#include "apr_thread_cond.h"
+#include "apr_thread_mutex.h"
 #include "http_config.h"
 #include "http_core.h"
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "http_ssl.h"
+#include "util_filter.h"
 
 // httpd defines OK/DECLINED/DONE as bare macros; name them so C++ code reads clearly.
 namespace mca::glue {

@@ -1,0 +1,169 @@
+#include "glue/backend.h"
+
+#include <new>
+
+namespace mca::glue {
+
+ConnectionPool* ConnectionPool::Create(apr_pool_t* pchild, const PoolSettings& settings) {
+  auto* p = new (std::nothrow) ConnectionPool(pchild, settings);
+  if (p == nullptr) return nullptr;
+  apr_thread_mutex_create(&p->mutex_, APR_THREAD_MUTEX_DEFAULT, pchild);
+  apr_thread_cond_create(&p->cond_, pchild);
+  if (p->settings_.max <= 0) {
+    int threads = 1;
+    ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
+    p->settings_.max = threads > 0 ? threads : 1;
+  }
+  // Runs before the mutex and condition (registered earlier) are destroyed.
+  apr_pool_cleanup_register(pchild, p, Cleanup, apr_pool_cleanup_null);
+  return p;
+}
+
+apr_status_t ConnectionPool::Cleanup(void* self) {
+  auto* p = static_cast<ConnectionPool*>(self);
+  for (Connection* c : p->idle_) p->Close(c);
+  p->idle_.clear();
+  delete p;
+  return APR_SUCCESS;
+}
+
+void ConnectionPool::Close(Connection* conn) {
+  if (conn == nullptr) return;
+  if (conn->pool != nullptr) apr_pool_destroy(conn->pool);  // closes the socket
+  delete conn;
+}
+
+apr_status_t ConnectionPool::Acquire(Connection** conn, bool* reused) {
+  *conn = nullptr;
+  *reused = false;
+  std::vector<Connection*> expired;
+  apr_thread_mutex_lock(mutex_);
+  if (busy_ >= settings_.max) {
+    apr_interval_time_t wait = settings_.acquire > 0 ? settings_.acquire : settings_.io_timeout;
+    const apr_time_t deadline = apr_time_now() + wait;
+    while (busy_ >= settings_.max) {
+      const apr_interval_time_t left = deadline - apr_time_now();
+      if (left <= 0 || apr_thread_cond_timedwait(cond_, mutex_, left) == APR_TIMEUP) {
+        if (busy_ >= settings_.max) {
+          apr_thread_mutex_unlock(mutex_);
+          return APR_TIMEUP;
+        }
+      }
+    }
+  }
+  ++busy_;
+  const apr_time_t now = apr_time_now();
+  while (!idle_.empty()) {
+    Connection* c = idle_.back();
+    idle_.pop_back();
+    // Beyond smax, idle connections older than ttl are closed rather than reused.
+    const bool too_old = settings_.ttl > 0 && now - c->last_used > settings_.ttl &&
+                         static_cast<int>(idle_.size()) >= settings_.smax;
+    if (!too_old) {
+      *conn = c;
+      *reused = true;
+      break;
+    }
+    expired.push_back(c);
+    --open_;
+  }
+  apr_thread_mutex_unlock(mutex_);
+  for (Connection* c : expired) Close(c);
+  return APR_SUCCESS;
+}
+
+apr_status_t ConnectionPool::Connect(Connection** conn) {
+  *conn = nullptr;
+  apr_pool_t* cp = nullptr;
+  apr_status_t rv = apr_pool_create(&cp, pchild_);
+  if (rv != APR_SUCCESS) return rv;
+  if (addr_ == nullptr) {
+    // Resolved once per child, under the lock so threads share the result.
+    apr_thread_mutex_lock(mutex_);
+    if (addr_ == nullptr) {
+      rv = apr_sockaddr_info_get(&addr_, settings_.host.c_str(), APR_UNSPEC, settings_.port, 0,
+                                 pchild_);
+      if (rv != APR_SUCCESS) addr_ = nullptr;
+    }
+    apr_thread_mutex_unlock(mutex_);
+    if (addr_ == nullptr) {
+      apr_pool_destroy(cp);
+      return rv != APR_SUCCESS ? rv : APR_EGENERAL;
+    }
+  }
+  apr_socket_t* s = nullptr;
+  rv = apr_socket_create(&s, addr_->family, SOCK_STREAM, APR_PROTO_TCP, cp);
+  if (rv == APR_SUCCESS) {
+    apr_socket_opt_set(s, APR_TCP_NODELAY, 1);
+    if (settings_.keepalive) apr_socket_opt_set(s, APR_SO_KEEPALIVE, 1);
+    if (settings_.receive_buffer > 0)
+      apr_socket_opt_set(s, APR_SO_RCVBUF, settings_.receive_buffer);
+    apr_socket_timeout_set(
+        s, settings_.connect_timeout > 0 ? settings_.connect_timeout : settings_.io_timeout);
+    rv = apr_socket_connect(s, addr_);
+  }
+  if (rv != APR_SUCCESS) {
+    apr_pool_destroy(cp);
+    return rv;
+  }
+  apr_socket_timeout_set(s, settings_.io_timeout);
+  auto* c = new (std::nothrow) Connection(settings_.packet_size);
+  if (c == nullptr) {
+    apr_pool_destroy(cp);
+    return APR_ENOMEM;
+  }
+  c->pool = cp;
+  c->socket = s;
+  apr_thread_mutex_lock(mutex_);
+  ++open_;
+  apr_thread_mutex_unlock(mutex_);
+  *conn = c;
+  return APR_SUCCESS;
+}
+
+void ConnectionPool::Release(Connection* conn, bool reuse) {
+  bool close = !reuse || settings_.disable_reuse;
+  apr_thread_mutex_lock(mutex_);
+  --busy_;
+  if (conn != nullptr) {
+    if (close) {
+      --open_;
+    } else {
+      conn->last_used = apr_time_now();
+      conn->stream.Reset();
+      idle_.push_back(conn);
+    }
+  }
+  apr_thread_cond_signal(cond_);
+  apr_thread_mutex_unlock(mutex_);
+  if (close) Close(conn);
+}
+
+void ConnectionPool::ReleaseSlot() { Release(nullptr, false); }
+
+apr_status_t SendAll(apr_socket_t* socket, struct iovec* iov, int count) {
+  while (count > 0) {
+    apr_size_t sent = 0;
+    apr_status_t rv = apr_socket_sendv(socket, iov, count, &sent);
+    if (rv != APR_SUCCESS) return rv;
+    while (count > 0 && sent >= iov->iov_len) {
+      sent -= iov->iov_len;
+      ++iov;
+      --count;
+    }
+    if (count > 0) {
+      iov->iov_base = static_cast<char*>(iov->iov_base) + sent;
+      iov->iov_len -= sent;
+    }
+  }
+  return APR_SUCCESS;
+}
+
+apr_status_t SendAll(apr_socket_t* socket, const uint8_t* data, size_t size) {
+  struct iovec iov;
+  iov.iov_base = const_cast<uint8_t*>(data);
+  iov.iov_len = size;
+  return SendAll(socket, &iov, 1);
+}
+
+}  // namespace mca::glue

@@ -1,0 +1,84 @@
+// Connections to one AJP member, pooled per child process. Sockets, timeouts and the pool are
+// httpd/APR business and live here; what goes over the sockets is decided by the core.
+//
+// Thread-safe: event and worker MPMs share a pool between the threads of a child.
+#ifndef MCA_GLUE_BACKEND_H_
+#define MCA_GLUE_BACKEND_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "glue/httpd_includes.h"
+#include "mca/ajp/stream.h"
+
+namespace mca::glue {
+
+struct Connection {
+  apr_pool_t* pool = nullptr;  // owns the socket
+  apr_socket_t* socket = nullptr;
+  ajp::FrameStream stream;
+  apr_time_t last_used = 0;
+  uint64_t requests = 0;  // exchanges completed on this connection
+
+  explicit Connection(size_t packet_size) : stream(ajp::Direction::kFromContainer, packet_size) {}
+};
+
+struct PoolSettings {
+  std::string host;
+  apr_port_t port = 8009;
+  size_t packet_size = 8192;
+  int max = 0;                      // connections per child; 0 = threads per child
+  int smax = 0;                     // idle connections kept regardless of ttl
+  apr_interval_time_t ttl = 0;      // 0 = idle connections never expire
+  apr_interval_time_t acquire = 0;  // wait for a free slot; 0 = as long as the io timeout
+  apr_interval_time_t connect_timeout = 0;
+  apr_interval_time_t io_timeout = 0;
+  bool disable_reuse = false;
+  bool keepalive = false;
+  int receive_buffer = 0;  // SO_RCVBUF; 0 = the system's default
+};
+
+class ConnectionPool {
+ public:
+  // Creates the pool in `pchild` (destroyed with it); resolves the address lazily.
+  static ConnectionPool* Create(apr_pool_t* pchild, const PoolSettings& settings);
+
+  // An idle connection (most recently used first), or a slot for a new one (*conn == nullptr on
+  // return with APR_SUCCESS: call Connect). APR_TIMEUP when every slot stayed busy for the
+  // acquire time.
+  apr_status_t Acquire(Connection** conn, bool* reused);
+  // Opens a new connection in a slot obtained from Acquire.
+  apr_status_t Connect(Connection** conn);
+  // Gives the connection back: kept for reuse when `reuse`, closed otherwise. Frees the slot.
+  void Release(Connection* conn, bool reuse);
+  // Frees a slot obtained from Acquire without a connection (after a failed Connect).
+  void ReleaseSlot();
+
+  int open_connections() const { return open_; }
+  const PoolSettings& settings() const { return settings_; }
+
+ private:
+  ConnectionPool(apr_pool_t* pchild, const PoolSettings& settings)
+      : pchild_(pchild), settings_(settings) {}
+  static apr_status_t Cleanup(void* self);
+  void Close(Connection* conn);
+
+  apr_pool_t* pchild_;
+  PoolSettings settings_;
+  apr_thread_mutex_t* mutex_ = nullptr;
+  apr_thread_cond_t* cond_ = nullptr;
+  apr_sockaddr_t* addr_ = nullptr;
+  std::vector<Connection*> idle_;
+  int busy_ = 0;  // slots handed out
+  int open_ = 0;  // sockets open (idle + busy with a connection)
+};
+
+// Writes all of `iov` (several buffers) to the socket.
+apr_status_t SendAll(apr_socket_t* socket, struct iovec* iov, int count);
+apr_status_t SendAll(apr_socket_t* socket, const uint8_t* data, size_t size);
+
+}  // namespace mca::glue
+
+#endif  // MCA_GLUE_BACKEND_H_

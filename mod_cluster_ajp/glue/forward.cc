@@ -1,0 +1,611 @@
+#include "glue/forward.h"
+
+#include <cstring>
+
+#include "mca/ajp/constants.h"
+#include "mca/ajp/exchange.h"
+#include "mca/ajp/response.h"
+#include "mca/proxy/rewrite.h"
+
+namespace mca::glue {
+namespace {
+
+// Hop-by-hop headers (RFC 9110 7.6.1) never go to the container; Tomcat frames the body by AJP.
+bool IsHopByHop(const char* name) {
+  static const char* const kNames[] = {"Connection",        "Keep-Alive", "Proxy-Connection", "TE",
+                                       "Transfer-Encoding", "Upgrade",    "Trailer"};
+  for (const char* n : kNames) {
+    if (strcasecmp(name, n) == 0) return true;
+  }
+  return false;
+}
+
+bool HasControlChars(const char* s) {
+  for (; *s != '\0'; ++s) {
+    const auto c = static_cast<unsigned char>(*s);
+    if ((c < 0x20 && c != '\t') || c == 0x7F) return true;
+  }
+  return false;
+}
+
+std::string_view Keep(ClientRequest* req, std::string value) {
+  req->owned.push_back(std::move(value));
+  return req->owned.back();
+}
+
+void AddSslAttributes(request_rec* r, ClientRequest* req) {
+  conn_rec* c = r->connection;
+  auto var = [&](const char* name) -> const char* {
+    const char* v = ap_ssl_var_lookup(r->pool, r->server, c, r, name);
+    return (v != nullptr && *v != '\0') ? v : nullptr;
+  };
+  if (const char* v = var("SSL_CLIENT_CERT")) req->forward.ssl_cert = v;
+  if (const char* v = var("SSL_CIPHER")) req->forward.ssl_cipher = v;
+  if (const char* v = var("SSL_SESSION_ID")) req->forward.ssl_session = v;
+  if (const char* v = var("SSL_CIPHER_USEKEYSIZE")) {
+    const long bits = strtol(v, nullptr, 10);
+    if (bits > 0 && bits < 65536) req->forward.ssl_key_size = static_cast<uint16_t>(bits);
+  }
+  if (const char* v = var("SSL_PROTOCOL"))
+    req->forward.attributes.push_back({"AJP_SSL_PROTOCOL", v});
+}
+
+// Reads up to `max` bytes of request body. *eos is set once the body is over.
+apr_status_t ReadClientBody(request_rec* r, apr_bucket_brigade* bb, size_t max, std::string* out,
+                            bool* eos) {
+  out->clear();
+  while (out->size() < max && !*eos) {
+    apr_status_t rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES, APR_BLOCK_READ,
+                                     static_cast<apr_off_t>(max - out->size()));
+    if (rv != APR_SUCCESS) return rv;
+    for (apr_bucket* b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
+         b = APR_BUCKET_NEXT(b)) {
+      if (APR_BUCKET_IS_EOS(b)) {
+        *eos = true;
+        break;
+      }
+      const char* data = nullptr;
+      apr_size_t len = 0;
+      rv = apr_bucket_read(b, &data, &len, APR_BLOCK_READ);
+      if (rv != APR_SUCCESS) return rv;
+      out->append(data, len);
+    }
+    apr_brigade_cleanup(bb);
+    if (!out->empty()) break;  // send what arrived; the container asks for the rest
+  }
+  return APR_SUCCESS;
+}
+
+}  // namespace
+
+int PrepareClientRequest(request_rec* r, const std::string& backend_path, ClientRequest* req) {
+  ajp::ForwardRequest& f = req->forward;
+  req->owned.reserve(8);  // views into `owned` must not move
+  f.method = r->method;
+  f.protocol = r->protocol;
+  f.uri = Keep(req, backend_path);
+  f.remote_addr = r->useragent_ip;
+  f.server_name = ap_get_server_name(r);
+  f.server_port = static_cast<uint16_t>(ap_get_server_port(r));
+  f.is_ssl = ap_ssl_conn_is_ssl(r->connection) != 0;
+
+  const apr_array_header_t* arr = apr_table_elts(r->headers_in);
+  const auto* elts = reinterpret_cast<const apr_table_entry_t*>(arr->elts);
+  for (int i = 0; i < arr->nelts; ++i) {
+    if (elts[i].key == nullptr || IsHopByHop(elts[i].key)) continue;
+    if (HasControlChars(elts[i].val)) {
+      ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                    "MCA0101: request header %s has control characters; refused", elts[i].key);
+      return HTTP_BAD_REQUEST;
+    }
+    f.headers.push_back({elts[i].key, elts[i].val});
+  }
+  if (r->user != nullptr) f.remote_user = r->user;
+  if (r->ap_auth_type != nullptr) f.auth_type = r->ap_auth_type;
+  if (r->args != nullptr) {
+    if (HasControlChars(r->args) || strchr(r->args, ' ') != nullptr) return HTTP_BAD_REQUEST;
+    f.query_string = r->args;
+  }
+  if (f.is_ssl) AddSslAttributes(r, req);
+  if (r->useragent_addr != nullptr) {
+    f.attributes.push_back({"AJP_REMOTE_PORT", Keep(req, std::to_string(r->useragent_addr->port))});
+  }
+  if (r->connection->local_ip != nullptr) {
+    f.attributes.push_back({"AJP_LOCAL_ADDR", r->connection->local_ip});
+  }
+
+  // Transfer-Encoding wins over Content-Length (httpd's input filter already refused anything
+  // but chunked); the container then reads the body through GET_BODY_CHUNK.
+  if (apr_table_get(r->headers_in, "Transfer-Encoding") != nullptr) {
+    req->content_length = ajp::kUnknownLength;
+  } else if (const char* cl = apr_table_get(r->headers_in, "Content-Length")) {
+    apr_off_t len = 0;
+    if (!ap_parse_strict_length(&len, cl)) return HTTP_BAD_REQUEST;
+    req->content_length = len;
+  }
+  return kHttpdOk;
+}
+
+}  // namespace mca::glue
+
+namespace mca::glue {
+
+int ReadInitialBody(request_rec* r, ClientRequest* req, size_t packet_size) {
+  if (req->content_length <= 0) return kHttpdOk;
+  const size_t want = static_cast<size_t>(std::min<int64_t>(
+      req->content_length, static_cast<int64_t>(ajp::MaxRequestBodyData(packet_size))));
+  apr_bucket_brigade* bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+  std::string chunk;
+  while (req->initial_body.size() < want && !req->client_body_done) {
+    if (ReadClientBody(r, bb, want - req->initial_body.size(), &chunk, &req->client_body_done) !=
+        APR_SUCCESS) {
+      return HTTP_BAD_REQUEST;
+    }
+    req->initial_body += chunk;
+  }
+  if (req->initial_body.size() < want) return HTTP_BAD_REQUEST;  // body shorter than declared
+  return kHttpdOk;
+}
+
+namespace {
+
+// One attempt: the state shared by the steps of the exchange.
+class Attempt {
+ public:
+  Attempt(request_rec* r, const ServerConfig& conf, Balancer* balancer, Member* member,
+          ClientRequest* req)
+      : r_(r),
+        conf_(conf),
+        balancer_(balancer),
+        member_(member),
+        req_(req),
+        packet_(member->pool_settings.packet_size),
+        bb_(apr_brigade_create(r->pool, r->connection->bucket_alloc)),
+        exchange_(Settings(r, req, member)) {}
+
+  AttemptResult Run(bool fresh_connection);
+
+ private:
+  static ajp::ExchangeSettings Settings(request_rec* r, ClientRequest* req, Member* m) {
+    ajp::ExchangeSettings s;
+    s.packet_size = m->pool_settings.packet_size;
+    s.content_length = req->content_length;
+    s.head = r->header_only != 0;
+    return s;
+  }
+
+  AttemptResult Open(bool fresh_connection);
+  bool CPing();
+  AttemptResult SendRequest();
+  AttemptResult Loop();
+  AttemptResult OnAction(const ajp::ContainerMessage& m, const ajp::Action& a, bool* finished);
+  AttemptResult SendBody(size_t max);
+  void SetResponseHeaders(const ajp::ContainerMessage& m);
+  bool PassBody(std::string_view data, bool flush);
+  bool PassBrigade();
+  bool ReleaseHeld();
+  bool FlushNow() const {
+    const config::FlushPackets f = member_->cfg.flush_packets;
+    return f == config::FlushPackets::kOn ||
+           (f == config::FlushPackets::kAuto && conn_->stream.buffered() == 0);
+  }
+  AttemptResult Finish(bool reuse);
+  AttemptResult Broken(Outcome before_headers, const std::string& why);
+  AttemptResult Result(Outcome o, std::string why, int status = 0) {
+    AttemptResult res;
+    res.outcome = o;
+    res.why = std::move(why);
+    res.http_status = status;
+    return res;
+  }
+  void Close() {
+    if (conn_ != nullptr || slot_) member_->pool->Release(conn_, false);
+    conn_ = nullptr;
+    slot_ = false;
+  }
+
+  request_rec* r_;
+  const ServerConfig& conf_;
+  Balancer* balancer_;
+  Member* member_;
+  ClientRequest* req_;
+  size_t packet_;
+  apr_bucket_brigade* bb_;
+  ajp::Exchange exchange_;
+  Connection* conn_ = nullptr;
+  bool slot_ = false;
+  bool reused_ = false;
+  bool received_any_ = false;
+  bool headers_sent_ = false;
+  bool client_gone_ = false;
+  // A 403 is held back until END_RESPONSE: with reuse=0 it is Tomcat refusing the secret.
+  bool holding_ = false;
+  uint16_t held_status_ = 0;
+  std::string held_reason_;
+  std::vector<std::pair<std::string, std::string>> held_headers_;
+  std::string held_body_;
+  int64_t declared_length_ = -1;  // the backend's Content-Length
+  int64_t body_passed_ = 0;
+};
+
+constexpr size_t kMaxHeldBody = size_t{64} * 1024;
+
+std::string AprError(apr_status_t rv) {
+  char buf[120];
+  apr_strerror(rv, buf, sizeof buf);
+  return buf;
+}
+
+AttemptResult Attempt::Run(bool fresh_connection) {
+  AttemptResult res = Open(fresh_connection);
+  if (res.outcome != Outcome::kDone) return res;
+  res = SendRequest();
+  if (res.outcome != Outcome::kDone) return res;
+  return Loop();
+}
+
+AttemptResult Attempt::Open(bool fresh_connection) {
+  ConnectionPool* pool = member_->pool;
+  if (pool == nullptr) return Result(Outcome::kMemberDown, "no connection pool in this child");
+  apr_status_t rv = pool->Acquire(&conn_, &reused_);
+  if (rv != APR_SUCCESS) {
+    return Result(Outcome::kClientError, "no free connection to " + member_->name,
+                  HTTP_SERVICE_UNAVAILABLE);
+  }
+  slot_ = true;
+  while (conn_ != nullptr && reused_ && fresh_connection) {
+    pool->Release(conn_, false);  // likely stale too: drop it
+    conn_ = nullptr;
+    if (pool->Acquire(&conn_, &reused_) != APR_SUCCESS) {
+      slot_ = false;
+      return Result(Outcome::kClientError, "no free connection", HTTP_SERVICE_UNAVAILABLE);
+    }
+  }
+  if (conn_ == nullptr) {
+    reused_ = false;
+    rv = pool->Connect(&conn_);
+    if (rv != APR_SUCCESS) {
+      Close();
+      return Result(Outcome::kMemberDown,
+                    "cannot connect to " + member_->name + ": " + AprError(rv));
+    }
+  }
+  if (member_->ping() > 0 && !CPing()) {
+    Close();
+    if (reused_) return Result(Outcome::kRetrySameMember, "no CPong on a pooled connection");
+    return Result(Outcome::kMemberDown, "no CPong from " + member_->name + " within " +
+                                            std::to_string(apr_time_as_msec(member_->ping())) +
+                                            " ms");
+  }
+  return Result(Outcome::kDone, "");
+}
+
+bool Attempt::CPing() {
+  apr_socket_t* s = conn_->socket;
+  apr_socket_timeout_set(s, member_->ping());
+  bool ok = SendAll(s, ajp::kCPingFrame, sizeof ajp::kCPingFrame) == APR_SUCCESS;
+  ajp::ContainerMessage m;
+  while (ok) {
+    Status st = conn_->stream.NextMessage(&m);
+    if (st.ok()) {
+      ok = m.type == ajp::JK_AJP13_CPONG_REPLY;
+      break;
+    }
+    if (st.code != Errc::kNeedMore) {
+      ok = false;
+      break;
+    }
+    apr_size_t len = conn_->stream.WriteCapacity();
+    ok = apr_socket_recv(s, reinterpret_cast<char*>(conn_->stream.WriteSpace()), &len) ==
+             APR_SUCCESS &&
+         len > 0;
+    if (ok) conn_->stream.Commit(len);
+  }
+  apr_socket_timeout_set(s, member_->pool_settings.io_timeout);
+  return ok;
+}
+
+AttemptResult Attempt::SendRequest() {
+  ajp::ForwardRequest f = req_->forward;
+  if (member_->cfg.secret_set && !member_->cfg.secret.empty()) f.secret = member_->cfg.secret;
+  if (!member_->cfg.route.empty()) f.route = member_->cfg.route;
+  std::vector<uint8_t> buf(packet_);
+  size_t n = 0;
+  Status st = ajp::EncodeForwardRequest(f, buf.data(), packet_, &n);
+  if (!st.ok()) {
+    Close();
+    return Result(Outcome::kClientError,
+                  "request cannot be sent over AJP: " + Describe(st) +
+                      (st.code == Errc::kDoesNotFit ? " (raise ProxyIOBufferSize)" : ""),
+                  HTTP_BAD_REQUEST);
+  }
+  struct iovec iov[3];
+  iov[0].iov_base = buf.data();
+  iov[0].iov_len = n;
+  int count = 1;
+  uint8_t body_header[6];
+  const std::string& body = req_->initial_body;
+  if (req_->content_length > 0) {
+    size_t hn = 0;
+    ajp::EncodeBodyHeader(body.size(), packet_, body_header, &hn);
+    exchange_.BodySent(body.size());
+    iov[1].iov_base = body_header;
+    iov[1].iov_len = hn;
+    iov[2].iov_base = const_cast<char*>(body.data());
+    iov[2].iov_len = body.size();
+    count = 3;
+  }
+  apr_status_t rv = SendAll(conn_->socket, iov, count);
+  if (rv != APR_SUCCESS) {
+    Close();
+    if (reused_) return Result(Outcome::kRetrySameMember, "send failed on a pooled connection");
+    return Result(Outcome::kMemberDown, "send to " + member_->name + " failed: " + AprError(rv));
+  }
+  return Result(Outcome::kDone, "");
+}
+
+AttemptResult Attempt::Loop() {
+  ajp::FrameStream& stream = conn_->stream;
+  for (;;) {
+    ajp::ContainerMessage m;
+    Status st = stream.NextMessage(&m);
+    if (st.code == Errc::kNeedMore) {
+      apr_size_t len = stream.WriteCapacity();
+      apr_status_t rv =
+          apr_socket_recv(conn_->socket, reinterpret_cast<char*>(stream.WriteSpace()), &len);
+      if (len > 0) {
+        stream.Commit(len);
+        received_any_ = true;
+        continue;
+      }
+      if (APR_STATUS_IS_TIMEUP(rv)) {
+        return Broken(Outcome::kTimeout,
+                      "no answer from " + member_->name + " within " +
+                          std::to_string(apr_time_sec(member_->pool_settings.io_timeout)) + " s");
+      }
+      if (!received_any_ && reused_) {
+        Close();
+        return Result(Outcome::kRetrySameMember, "pooled connection closed by the backend");
+      }
+      return Broken(Outcome::kBadGateway,
+                    member_->name + " closed the connection" +
+                        (rv == APR_EOF ? "" : ": " + AprError(rv)) +
+                        (received_any_ ? " in the middle of the response" : " before answering"));
+    }
+    if (!st.ok()) {
+      return Broken(Outcome::kBadGateway,
+                    "protocol error from " + member_->name + ": " + Describe(st));
+    }
+    bool finished = false;
+    AttemptResult res = OnAction(m, exchange_.OnMessage(m), &finished);
+    if (finished) return res;
+  }
+}
+
+AttemptResult Attempt::OnAction(const ajp::ContainerMessage& m, const ajp::Action& a,
+                                bool* finished) {
+  *finished = false;
+  switch (a.kind) {
+    case ajp::ActionKind::kNothing:
+      break;
+    case ajp::ActionKind::kSendBody: {
+      AttemptResult res = SendBody(a.size);
+      if (res.outcome != Outcome::kDone) *finished = true;
+      return res;
+    }
+    case ajp::ActionKind::kHeaders:
+      if (m.status == HTTP_FORBIDDEN) {
+        holding_ = true;
+        held_status_ = m.status;
+        held_reason_.assign(m.reason);
+        for (const ajp::Header& h : m.headers) held_headers_.emplace_back(h.name, h.value);
+      } else {
+        SetResponseHeaders(m);
+      }
+      break;
+    case ajp::ActionKind::kBody:
+      if (holding_) {
+        held_body_.append(a.data);
+        if (held_body_.size() <= kMaxHeldBody) break;
+        // Too long for a refusal page: it is the application's 403.
+        if (!ReleaseHeld()) {
+          *finished = true;
+          return Broken(Outcome::kBadGateway, "client went away");
+        }
+        break;
+      }
+      if (!PassBody(a.data, FlushNow())) {
+        *finished = true;
+        return Broken(Outcome::kBadGateway, "client went away");
+      }
+      break;
+    case ajp::ActionKind::kFlush:
+      if (!holding_ && !PassBody({}, true)) {
+        *finished = true;
+        return Broken(Outcome::kBadGateway, "client went away");
+      }
+      break;
+    case ajp::ActionKind::kDone:
+      *finished = true;
+      return Finish(a.reuse);
+    case ajp::ActionKind::kError:
+      *finished = true;
+      return Broken(Outcome::kBadGateway,
+                    std::string("protocol error from ") + member_->name + ": " + a.why);
+  }
+  return Result(Outcome::kDone, "");
+}
+
+AttemptResult Attempt::SendBody(size_t max) {
+  req_->body_streamed = true;  // from now on the request cannot be replayed elsewhere
+  std::string data;
+  if (max > 0 && !req_->client_body_done) {
+    if (ReadClientBody(r_, bb_, max, &data, &req_->client_body_done) != APR_SUCCESS) {
+      Close();
+      return Result(Outcome::kClientError, "reading the request body failed", HTTP_BAD_REQUEST);
+    }
+  }
+  if (data.empty() && req_->content_length > 0 &&
+      exchange_.body_bytes_sent() < static_cast<uint64_t>(req_->content_length)) {
+    Close();  // the client's body ended early: the container must not wait for the rest
+    return Result(Outcome::kClientError, "request body shorter than its Content-Length",
+                  HTTP_BAD_REQUEST);
+  }
+  if (!exchange_.BodySent(data.size())) {
+    return Broken(Outcome::kBadGateway, "request body packet refused by the exchange rules");
+  }
+  uint8_t header[6];
+  size_t hn = 0;
+  ajp::EncodeBodyHeader(data.size(), packet_, header, &hn);
+  struct iovec iov[2] = {{header, hn}, {data.data(), data.size()}};
+  apr_status_t rv = SendAll(conn_->socket, iov, data.empty() ? 1 : 2);
+  if (rv != APR_SUCCESS) {
+    return Broken(Outcome::kBadGateway,
+                  "sending the request body to " + member_->name + " failed: " + AprError(rv));
+  }
+  return Result(Outcome::kDone, "");
+}
+
+}  // namespace
+}  // namespace mca::glue
+
+namespace mca::glue {
+namespace {
+
+bool IsNumericReason(std::string_view reason, int status) {
+  return reason.empty() || reason == std::to_string(status);
+}
+
+void Attempt::SetResponseHeaders(const ajp::ContainerMessage& m) {
+  r_->status = m.status;
+  // Tomcat sends the digits as the reason ("200"); show httpd's phrase instead ("200 OK").
+  const char* line = ap_get_status_line(m.status);
+  if (!IsNumericReason(m.reason, m.status)) {
+    r_->status_line = apr_psprintf(r_->pool, "%d %.*s", m.status, static_cast<int>(m.reason.size()),
+                                   m.reason.data());
+  } else if (strncmp(line, std::to_string(m.status).c_str(), 3) != 0) {
+    r_->status_line = apr_psprintf(r_->pool, "%d Unknown Reason", m.status);
+  }
+  const char* host = apr_table_get(r_->headers_in, "Host");
+  const bool is_ssl = ap_ssl_conn_is_ssl(r_->connection) != 0;
+  for (const ajp::Header& h : m.headers) {
+    std::string name(h.name);
+    std::string value(h.value);
+    if (strcasecmp(name.c_str(), "Content-Type") == 0) {
+      ap_set_content_type(r_, apr_pstrdup(r_->pool, value.c_str()));
+      continue;
+    }
+    if (strcasecmp(name.c_str(), "Transfer-Encoding") == 0 ||
+        strcasecmp(name.c_str(), "Connection") == 0 ||
+        strcasecmp(name.c_str(), "Keep-Alive") == 0) {
+      continue;
+    }
+    if (strcasecmp(name.c_str(), "Content-Length") == 0) {
+      apr_off_t len = 0;
+      if (!ap_parse_strict_length(&len, value.c_str())) continue;  // let httpd frame it
+      declared_length_ = len;
+    } else if (strcasecmp(name.c_str(), "Location") == 0 ||
+               strcasecmp(name.c_str(), "Content-Location") == 0 ||
+               strcasecmp(name.c_str(), "URI") == 0) {
+      if (auto rewritten = proxy::RewriteLocation(value, conf_.reverse, host ? host : "", is_ssl)) {
+        value = *rewritten;
+      }
+    } else if (strcasecmp(name.c_str(), "Set-Cookie") == 0) {
+      if (auto rewritten =
+              proxy::RewriteSetCookie(value, conf_.cookie_paths, conf_.cookie_domains)) {
+        value = *rewritten;
+      }
+    }
+    apr_table_addn(r_->headers_out, apr_pstrdup(r_->pool, name.c_str()),
+                   apr_pstrdup(r_->pool, value.c_str()));
+  }
+  headers_sent_ = true;  // from here on a failure can only cut the response short
+}
+
+bool Attempt::ReleaseHeld() {
+  ajp::ContainerMessage m;
+  m.status = held_status_;
+  m.reason = held_reason_;
+  for (const auto& [n, v] : held_headers_) m.headers.push_back({n, v});
+  SetResponseHeaders(m);
+  holding_ = false;
+  return held_body_.empty() || PassBody(held_body_, false);
+}
+
+bool Attempt::PassBrigade() {
+  apr_status_t rv = ap_pass_brigade(r_->output_filters, bb_);
+  apr_brigade_cleanup(bb_);
+  if (rv != APR_SUCCESS || r_->connection->aborted) client_gone_ = true;
+  return !client_gone_;
+}
+
+bool Attempt::PassBody(std::string_view data, bool flush) {
+  if (client_gone_) return false;
+  apr_bucket_alloc_t* ba = r_->connection->bucket_alloc;
+  if (!data.empty()) {
+    if (declared_length_ >= 0 &&
+        body_passed_ + static_cast<int64_t>(data.size()) > declared_length_) {
+      return false;  // more than the backend's own Content-Length: stop, never desync
+    }
+    body_passed_ += static_cast<int64_t>(data.size());
+    APR_BRIGADE_INSERT_TAIL(bb_, apr_bucket_transient_create(data.data(), data.size(), ba));
+  }
+  if (flush) APR_BRIGADE_INSERT_TAIL(bb_, apr_bucket_flush_create(ba));
+  return PassBrigade();
+}
+
+AttemptResult Attempt::Finish(bool reuse) {
+  if (holding_) {
+    if (!reuse) {
+      Close();
+      return Result(Outcome::kMemberDown,
+                    "AJP secret rejected by " + member_->name +
+                        (member_->cfg.secret_set
+                             ? " (this member's secret= differs from the secret of Tomcat's "
+                               "AJP connector)"
+                             : " (Tomcat's AJP connector has a secret: set secret= on the "
+                               "BalancerMember)"));
+    }
+    if (!ReleaseHeld()) reuse = false;  // an application's own 403: send it as it came
+  }
+  member_->pool->Release(conn_, reuse && !client_gone_);
+  conn_ = nullptr;
+  slot_ = false;
+  if (!client_gone_) {
+    if (declared_length_ >= 0 && body_passed_ != declared_length_ && !r_->header_only &&
+        r_->status != HTTP_NOT_MODIFIED && r_->status != HTTP_NO_CONTENT) {
+      // Short body: make sure the client sees a broken response, not a complete one.
+      APR_BRIGADE_INSERT_TAIL(bb_, ap_bucket_error_create(HTTP_BAD_GATEWAY, nullptr, r_->pool,
+                                                          r_->connection->bucket_alloc));
+    }
+    APR_BRIGADE_INSERT_TAIL(bb_, apr_bucket_eos_create(r_->connection->bucket_alloc));
+    PassBrigade();
+  }
+  return Result(Outcome::kDone, "");
+}
+
+AttemptResult Attempt::Broken(Outcome before_headers, const std::string& why) {
+  Close();
+  if (!headers_sent_) return Result(before_headers, why);
+  ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, "MCA0201: response from %s cut short: %s",
+                member_->name.c_str(), why.c_str());
+  if (!client_gone_) {
+    // As mod_proxy does: an error bucket makes httpd end the response unfinished and close.
+    apr_bucket_alloc_t* ba = r_->connection->bucket_alloc;
+    APR_BRIGADE_INSERT_TAIL(bb_, ap_bucket_error_create(HTTP_BAD_GATEWAY, nullptr, r_->pool, ba));
+    APR_BRIGADE_INSERT_TAIL(bb_, apr_bucket_eos_create(ba));
+    PassBrigade();
+  }
+  r_->connection->keepalive = AP_CONN_CLOSE;
+  return Result(Outcome::kDone, why);
+}
+
+}  // namespace
+
+AttemptResult ForwardToMember(request_rec* r, const ServerConfig& conf, Balancer* balancer,
+                              Member* member, ClientRequest* request, bool fresh_connection) {
+  Attempt attempt(r, conf, balancer, member, request);
+  return attempt.Run(fresh_connection);
+}
+
+}  // namespace mca::glue
