@@ -15,6 +15,17 @@ namespace {
 constexpr const char* kHandlerName = "cluster-ajp";
 constexpr int kMaxRedirectHops = 3;
 
+// The path as the client sent it: httpd normalises r->parsed_uri.path in place (2.4.49+), so
+// take it from the request line when that has the usual origin form.
+std::string_view RawPath(request_rec* r) {
+  const char* raw = r->unparsed_uri;
+  if (raw != nullptr && raw[0] == '/') {
+    std::string_view v(raw);
+    return v.substr(0, v.find_first_of("?#"));
+  }
+  return r->parsed_uri.path != nullptr ? r->parsed_uri.path : r->uri;
+}
+
 bool Usable(const Member* m, apr_time_t now) {
   if (m->Has(config::kStatusDisabled | config::kStatusStopped | config::kStatusHealthFailed)) {
     return false;
@@ -99,7 +110,7 @@ Choice Select(request_rec* r, Balancer* b, const std::vector<Member*>& tried) {
   const apr_time_t now = apr_time_now();
   if (b->cfg.sticky_session_set) {
     sticky::RouteInput in;
-    in.path = r->parsed_uri.path != nullptr ? r->parsed_uri.path : "";
+    in.path = RawPath(r);
     in.query = r->args != nullptr ? r->args : "";
     apr_table_do(
         [](void* rec, const char*, const char* value) -> int {
@@ -241,8 +252,7 @@ int Handle(request_rec* r) noexcept {
   try {
     const ServerConfig& conf = *GetServerConfig(r->server);
     const proxy::BackendPath path =
-        proxy::BuildBackendPath(r->parsed_uri.path != nullptr ? r->parsed_uri.path : r->uri, r->uri,
-                                map->path, map->backend_path);
+        proxy::BuildBackendPath(RawPath(r), r->uri, map->path, map->backend_path);
     if (!path.ok) {
       ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "MCA0102: %s refused: %s", r->uri, path.why);
       return path.status;

@@ -49,7 +49,7 @@ struct PathView {
 
 // The path Tomcat 10.1 resolves the raw (still %-encoded, no query) `raw_path` to, or why Tomcat
 // would answer 400. In Tomcat's order:
-//   1. the path must start with '/';
+//   1. the path must start with '/' once decoded (so "%2Fa" is "/a" when %2F is decoded);
 //   2. in every segment, drop everything from the first ';' to the end of the segment
 //      (`/a;x=1/b;c` → `/a/b`), BEFORE decoding: `..%3B` stays a literal segment "..;";
 //   3. %-decode once; refused: a malformed escape ('%' not followed by two hex digits), %2F
@@ -93,7 +93,9 @@ struct BackendPath {
 // segments, mod_rewrite) is taken from httpd. Bytes of the raw remainder outside pchar, '/' and
 // '%' are %-encoded (same meaning to Tomcat, clean req_uri).
 // Join: exactly one '/' between base and remainder ("/examples" + "x" → "/examples/x",
-// "/examples/" + "/x" → "/examples/x"); the result always starts with '/' ("" + "" → "/").
+// "/examples/" + "/x" → "/examples/x"); the result starts with exactly one '/' ("" + "" → "/",
+// "/" + "//x" → "/x": a req_uri "//x" could be read as an authority). Bytes of the base outside
+// pchar, '/' and '%' are %-encoded too.
 // Safety: for each of Tomcat's EncodedSlash settings, TomcatPathView of the result must either
 // refuse it or lie PathWithin TomcatPathView(backend_base), and at least one setting must accept
 // it (so "/examples/a%2Fb" is sent: Tomcat's default answers 400 itself). Failures:
