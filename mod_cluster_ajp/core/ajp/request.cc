@@ -2,9 +2,13 @@
 
 #include "mca/ajp/constants.h"
 #include "mca/byte_io.h"
-#include "text.h"
+#include "mca/text.h"
 
 namespace mca::ajp {
+
+using text::EqualsIgnoreAsciiCase;
+using text::IsCleanText;
+using text::IsToken;
 namespace {
 
 // Writes an optional attribute `code` + string when present.
@@ -78,7 +82,7 @@ std::string_view MethodName(uint8_t code) noexcept {
 
 uint16_t RequestHeaderCode(std::string_view name) noexcept {
   for (uint8_t i = 0; i < kRequestHeaderCount; ++i) {
-    if (EqualsIgnoreCase(name, kRequestHeaderNames[i])) {
+    if (EqualsIgnoreAsciiCase(name, kRequestHeaderNames[i])) {
       return static_cast<uint16_t>(kHeaderCodePrefix | (i + 1));
     }
   }

@@ -2,9 +2,13 @@
 
 #include "mca/ajp/constants.h"
 #include "mca/byte_io.h"
-#include "text.h"
+#include "mca/text.h"
 
 namespace mca::ajp {
+
+using text::EqualsIgnoreAsciiCase;
+using text::IsCleanText;
+using text::IsToken;
 namespace {
 
 constexpr uint16_t kMinStatus = 100;
@@ -75,7 +79,7 @@ bool DecodeBodyChunk(ByteReader* r, ContainerMessage* out) {
 
 uint16_t ResponseHeaderCode(std::string_view name) noexcept {
   for (uint8_t i = 0; i < kResponseHeaderCount; ++i) {
-    if (EqualsIgnoreCase(name, kResponseHeaderNames[i])) {
+    if (EqualsIgnoreAsciiCase(name, kResponseHeaderNames[i])) {
       return static_cast<uint16_t>(kHeaderCodePrefix | (i + 1));
     }
   }

@@ -16,14 +16,6 @@ bool AllDigits(std::string_view text) noexcept {
 
 }  // namespace
 
-bool EqualsNoCase(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
-  }
-  return true;
-}
-
 bool ParseWholeNumber(std::string_view text, int64_t max, int64_t* out) noexcept {
   if (!AllDigits(text)) return false;
   uint64_t value = 0;

@@ -10,12 +10,11 @@
 #include <string_view>
 
 #include "mca/config/params.h"
+#include "mca/text.h"
 
 namespace mca::config {
 
-inline char AsciiLower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using text::AsciiLower;
 
 inline bool IsAsciiDigit(char c) noexcept { return c >= '0' && c <= '9'; }
 
@@ -23,7 +22,9 @@ inline bool IsAsciiAlnum(char c) noexcept {
   return IsAsciiDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-bool EqualsNoCase(std::string_view a, std::string_view b) noexcept;
+inline bool EqualsNoCase(std::string_view a, std::string_view b) noexcept {
+  return text::EqualsIgnoreAsciiCase(a, b);
+}
 
 // "0".."max": digits only (leading zeros allowed), nothing else.
 bool ParseWholeNumber(std::string_view text, int64_t max, int64_t* out) noexcept;

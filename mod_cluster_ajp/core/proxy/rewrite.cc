@@ -15,34 +15,16 @@
 #include <utility>
 #include <vector>
 
+#include "mca/text.h"
+
 namespace mca::proxy {
 namespace {
 
+using text::EqualsIgnoreAsciiCase;
+using text::HasControl;
+using text::IsControl;
+
 constexpr size_t kNpos = std::string_view::npos;
-
-char AsciiLower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
-  }
-  return true;
-}
-
-bool IsControl(char ch) noexcept {
-  const auto c = static_cast<unsigned char>(ch);
-  return c < 0x20 || c == 0x7F;
-}
-
-bool HasControl(std::string_view s) noexcept {
-  for (char c : s) {
-    if (IsControl(c)) return true;
-  }
-  return false;
-}
 
 bool IsAlpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsDigit(char c) noexcept { return c >= '0' && c <= '9'; }

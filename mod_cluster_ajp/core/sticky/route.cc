@@ -11,8 +11,14 @@
 #include <string_view>
 #include <utility>
 
+#include "mca/text.h"
+
 namespace mca::sticky {
 namespace {
+
+using text::AsciiLower;
+using text::EqualsIgnoreAsciiCase;
+using text::HasControl;
 
 constexpr std::string_view kOff = "off";
 
@@ -21,30 +27,6 @@ bool IsNameChar(unsigned char c) noexcept {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   constexpr std::string_view kPunct = "!#$%&'*+-.^_`~";
   return c != 0 && kPunct.find(static_cast<char>(c)) != std::string_view::npos;
-}
-
-char AsciiLower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
-  }
-  return true;
-}
-
-bool IsControl(char ch) noexcept {
-  const auto c = static_cast<unsigned char>(ch);
-  return c < 0x20 || c == 0x7F;
-}
-
-bool HasControl(std::string_view s) noexcept {
-  for (char c : s) {
-    if (IsControl(c)) return true;
-  }
-  return false;
 }
 
 bool IsOws(char c) noexcept { return c == ' ' || c == '\t'; }

@@ -1,0 +1,64 @@
+// ASCII character classes and comparisons shared by every part of the core (AJP codec, config
+// parsing, sticky routes, path mapping). Locale-free on purpose: HTTP and AJP names are ASCII.
+//
+// Must not depend on: httpd, APR, <cctype> (locale), anything outside the C++17 standard library.
+#ifndef MCA_TEXT_H_
+#define MCA_TEXT_H_
+
+#include <string_view>
+
+namespace mca::text {
+
+inline char AsciiLower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+inline bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
+  }
+  return true;
+}
+
+// Control characters: 0x00-0x1F and DEL.
+inline bool IsControl(char ch) noexcept {
+  const auto c = static_cast<unsigned char>(ch);
+  return c < 0x20 || c == 0x7F;
+}
+
+inline bool HasControl(std::string_view s) noexcept {
+  for (char c : s) {
+    if (IsControl(c)) return true;
+  }
+  return false;
+}
+
+// RFC 9110 tchar.
+inline bool IsTokenChar(unsigned char c) noexcept {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  constexpr std::string_view kPunct = "!#$%&'*+-.^_`|~";
+  return c != 0 && kPunct.find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+inline bool IsToken(std::string_view s) noexcept {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!IsTokenChar(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+// True when `s` has no control character other than TAB (and, if `allow_newlines`, CR and LF).
+inline bool IsCleanText(std::string_view s, bool allow_newlines = false) noexcept {
+  for (char ch : s) {
+    if (!IsControl(ch) || ch == '\t') continue;
+    if (allow_newlines && (ch == '\r' || ch == '\n')) continue;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace mca::text
+
+#endif  // MCA_TEXT_H_
