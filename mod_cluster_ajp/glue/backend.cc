@@ -14,8 +14,9 @@ ConnectionPool* ConnectionPool::Create(apr_pool_t* pchild, const PoolSettings& s
     ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
     p->settings_.max = threads > 0 ? threads : 1;
   }
-  // Runs before the mutex and condition (registered earlier) are destroyed.
-  apr_pool_cleanup_register(pchild, p, Cleanup, apr_pool_cleanup_null);
+  // A pre-cleanup: it must close the connections while their pools (subpools of pchild) and
+  // the mutex still exist; plain cleanups run after the subpools are destroyed.
+  apr_pool_pre_cleanup_register(pchild, p, Cleanup);
   return p;
 }
 

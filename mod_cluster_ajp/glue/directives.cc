@@ -23,7 +23,8 @@ std::vector<std::string> Words(apr_pool_t* p, const char* args) {
 }
 
 const char* Error(cmd_parms* cmd, const std::string& text) {
-  return apr_pstrcat(cmd->pool, cmd->cmd->name, ": ", text.c_str(), nullptr);
+  const char* name = cmd->cmd->name;
+  return apr_pstrcat(cmd->pool, name, name[0] == '<' ? ">" : "", ": ", text.c_str(), nullptr);
 }
 
 // "balancer://NAME[/path]" -> NAME (lower case); empty when the URL is not a balancer URL.

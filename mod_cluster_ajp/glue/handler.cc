@@ -205,7 +205,14 @@ int ServeFromBalancer(request_rec* r, const ServerConfig& conf, Balancer* b, Cli
       case Outcome::kRetrySameMember:
         MarkInError(r, b, c.member, res.why);
         tried.push_back(c.member);
-        if (req->body_streamed || attempt >= max_attempts) return HTTP_SERVICE_UNAVAILABLE;
+        if (req->body_streamed || attempt >= max_attempts) {
+          ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                        "MCA0301: no member of balancer %s could serve %s: %s", b->name.c_str(),
+                        r->uri,
+                        req->body_streamed ? "the request body was already streamed to a member"
+                                           : "every member tried failed (maxattempts reached)");
+          return HTTP_SERVICE_UNAVAILABLE;
+        }
         break;
     }
   }
