@@ -4,9 +4,10 @@
         h = httpd_factory(extra_conf="...", mpm="prefork")   # not started yet
         h.start()
 
-At teardown every httpd made by the factory is stopped (SIGTERM to its pid) and its logs are
-searched for AddressSanitizer / UBSan ("runtime error:") reports and for children that died of a
-signal (AH00052): any such line fails the test, and that httpd's ServerRoot is kept for reading.
+At teardown every httpd made by the factory is stopped (graceful stop: see Httpd.stop) and its
+logs are searched for AddressSanitizer / UBSan ("runtime error:") reports and for children that
+died of a signal (AH00051/AH00052): any such line fails the test, and that httpd's ServerRoot is
+kept for reading.
 """
 
 import sys
