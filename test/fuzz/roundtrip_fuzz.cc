@@ -11,6 +11,7 @@
 #include "mca/ajp/constants.h"
 #include "mca/ajp/request.h"
 #include "mca/ajp/response.h"
+#include "mca/text.h"
 
 namespace {
 
@@ -30,17 +31,6 @@ class Fields {
  private:
   std::string_view rest_;
 };
-
-bool NameEq(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
 
 void Check(bool ok) {
   if (!ok) __builtin_trap();
@@ -67,7 +57,7 @@ void RoundTripRequest(const ForwardRequest& r, size_t packet_size) {
   Check(d.server_name == r.server_name && d.server_port == r.server_port);
   Check(d.is_ssl == r.is_ssl && d.headers.size() == r.headers.size());
   for (size_t i = 0; i < r.headers.size(); ++i) {
-    Check(NameEq(d.headers[i].name, r.headers[i].name));
+    Check(mca::text::EqualsIgnoreAsciiCase(d.headers[i].name, r.headers[i].name));
     Check(d.headers[i].value == r.headers[i].value);
   }
   Check(d.secret == r.secret && d.remote_user == r.remote_user && d.auth_type == r.auth_type);

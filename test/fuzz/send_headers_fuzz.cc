@@ -6,21 +6,9 @@
 
 #include "mca/ajp/constants.h"
 #include "mca/ajp/response.h"
+#include "mca/text.h"
 
-namespace {
-
-bool SameNameIgnoringCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace mca::ajp;
@@ -59,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     __builtin_trap();
   }
   for (size_t i = 0; i < m.headers.size(); ++i) {
-    if (!SameNameIgnoringCase(m.headers[i].name, m2.headers[i].name) ||
+    if (!mca::text::EqualsIgnoreAsciiCase(m.headers[i].name, m2.headers[i].name) ||
         m.headers[i].value != m2.headers[i].value) {
       __builtin_trap();
     }
