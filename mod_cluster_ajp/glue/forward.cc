@@ -80,7 +80,6 @@ apr_status_t ReadClientBody(request_rec* r, apr_bucket_brigade* bb, size_t max, 
 
 int PrepareClientRequest(request_rec* r, const std::string& backend_path, ClientRequest* req) {
   ajp::ForwardRequest& f = req->forward;
-  req->owned.reserve(8);  // views into `owned` must not move
   f.method = r->method;
   f.protocol = r->protocol;
   f.uri = Keep(req, backend_path);

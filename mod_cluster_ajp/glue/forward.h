@@ -5,6 +5,7 @@
 #define MCA_GLUE_FORWARD_H_
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -32,12 +33,12 @@ struct AttemptResult {
 
 // Everything about the client request that does not depend on the member.
 struct ClientRequest {
-  ajp::ForwardRequest forward;     // views into request memory
-  std::vector<std::string> owned;  // backing store for computed strings
-  int64_t content_length = 0;      // ajp::kUnknownLength for chunked
-  std::string initial_body;        // first body packet, read before any attempt (replayable)
-  bool client_body_done = false;   // the client's body was read to its end
-  bool body_streamed = false;      // body beyond the first packet went to a member
+  ajp::ForwardRequest forward;    // views into request memory
+  std::deque<std::string> owned;  // backing store for computed strings (never moves them)
+  int64_t content_length = 0;     // ajp::kUnknownLength for chunked
+  std::string initial_body;       // first body packet, read before any attempt (replayable)
+  bool client_body_done = false;  // the client's body was read to its end
+  bool body_streamed = false;     // body beyond the first packet went to a member
 };
 
 // Reads what the request needs before the first attempt (headers, first body packet).
