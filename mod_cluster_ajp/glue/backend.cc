@@ -14,6 +14,7 @@ ConnectionPool* ConnectionPool::Create(apr_pool_t* pchild, const PoolSettings& s
     ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
     p->settings_.max = threads > 0 ? threads : 1;
   }
+  if (p->settings_.smax < 0) p->settings_.smax = p->settings_.max;
   // A pre-cleanup: it must close the connections while their pools (subpools of pchild) and
   // the mutex still exist; plain cleanups run after the subpools are destroyed.
   apr_pool_pre_cleanup_register(pchild, p, Cleanup);

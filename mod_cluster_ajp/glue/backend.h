@@ -30,7 +30,7 @@ struct PoolSettings {
   apr_port_t port = 8009;
   size_t packet_size = 8192;
   int max = 0;                      // connections per child; 0 = threads per child
-  int smax = 0;                     // idle connections kept regardless of ttl
+  int smax = -1;                    // idle connections kept regardless of ttl; -1: as many as max
   apr_interval_time_t ttl = 0;      // 0 = idle connections never expire
   apr_interval_time_t acquire = 0;  // wait for a free slot; 0 = as long as the io timeout
   apr_interval_time_t connect_timeout = 0;

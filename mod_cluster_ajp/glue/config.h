@@ -21,6 +21,7 @@ struct Member {
   std::string name;  // "ajp://127.0.0.1:8009" (no path), for logs and the manager
   config::MemberConfig cfg;
   PoolSettings pool_settings;  // derived from cfg and the server's settings (Settle)
+  bool derived = false;
 
   // Per child until the shared table exists.
   ConnectionPool* pool = nullptr;
@@ -28,7 +29,7 @@ struct Member {
   int64_t current_weight = 0;  // smooth weighted round robin, under the balancer lock
 
   apr_interval_time_t retry() const { return cfg.retry.count(); }
-  apr_interval_time_t ping() const { return cfg.ping.count(); }
+  apr_interval_time_t ping() const { return cfg.ping.count(); }  // CPing before each request
   bool Has(uint32_t flag) const { return (cfg.status & flag) != 0; }
 };
 

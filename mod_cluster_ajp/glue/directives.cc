@@ -197,7 +197,11 @@ const char* AddMapping(cmd_parms* cmd, const std::string& path, std::vector<std:
     name = m->name + map.backend_path;  // one implicit balancer per backend URL
     b = FindOrCreateBalancer(cmd, conf, name);
     b->implicit = true;
-    if (b->members.empty()) b->members.push_back(m);
+    if (b->members.empty()) {
+      b->members.push_back(m);
+    } else {
+      m = b->members.front();  // the same backend named again: its parameters add up
+    }
   }
   const char* err = ApplyParams(cmd, words, target_index + 1, b, m);
   if (err != nullptr) return err;

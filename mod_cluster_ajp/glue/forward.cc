@@ -326,8 +326,12 @@ AttemptResult Attempt::SendRequest() {
   const std::string& body = req_->initial_body;
   if (req_->content_length > 0) {
     size_t hn = 0;
-    ajp::EncodeBodyHeader(body.size(), packet_, body_header, &hn);
-    exchange_.BodySent(body.size());
+    if (!ajp::EncodeBodyHeader(body.size(), packet_, body_header, &hn).ok() ||
+        !exchange_.BodySent(body.size())) {
+      Close();
+      return Result(Outcome::kClientError, "first body packet does not fit " + member_->name,
+                    HTTP_INTERNAL_SERVER_ERROR);
+    }
     iov[1].iov_base = body_header;
     iov[1].iov_len = hn;
     iov[2].iov_base = const_cast<char*>(body.data());
@@ -455,7 +459,9 @@ AttemptResult Attempt::SendBody(size_t max) {
   }
   uint8_t header[6];
   size_t hn = 0;
-  ajp::EncodeBodyHeader(data.size(), packet_, header, &hn);
+  if (!ajp::EncodeBodyHeader(data.size(), packet_, header, &hn).ok()) {
+    return Broken(Outcome::kBadGateway, "request body packet does not fit the packet size");
+  }
   struct iovec iov[2] = {{header, hn}, {data.data(), data.size()}};
   apr_status_t rv = SendAll(conn_->socket, iov, data.empty() ? 1 : 2);
   if (rv != APR_SUCCESS) {

@@ -1,11 +1,13 @@
 #include "glue/handler.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "glue/config.h"
 #include "glue/forward.h"
+#include "mca/ajp/constants.h"
 #include "mca/proxy/path.h"
 #include "mca/sticky/route.h"
 
@@ -255,7 +257,8 @@ int MapToStorage(request_rec* r) noexcept {
 int Handle(request_rec* r) noexcept {
   if (r->handler == nullptr || strcmp(r->handler, kHandlerName) != 0) return kHttpdDeclined;
   auto* map = static_cast<Mapping*>(ap_get_module_config(r->request_config, &cluster_ajp_module));
-  if (map == nullptr || map->balancer == nullptr) return kHttpdDeclined;
+  if (map == nullptr) return kHttpdDeclined;
+  if (map->balancer == nullptr) return HTTP_SERVICE_UNAVAILABLE;
   try {
     const ServerConfig& conf = *GetServerConfig(r->server);
     const proxy::BackendPath path =
@@ -267,7 +270,12 @@ int Handle(request_rec* r) noexcept {
     ClientRequest req;
     int status = PrepareClientRequest(r, path.path, &req);
     if (status != kHttpdOk) return status;
-    status = ReadInitialBody(r, &req, conf.io_buffer_size ? conf.io_buffer_size : 8192);
+    // The first body packet is replayed on failover, so it must fit every member's packet.
+    size_t packet = ajp::kMaxPacketSize;
+    for (const Member* m : map->balancer->members) {
+      packet = std::min(packet, m->pool_settings.packet_size);
+    }
+    status = ReadInitialBody(r, &req, packet);
     if (status != kHttpdOk) return status;
     return ServeFromBalancer(r, conf, map->balancer, &req);
   } catch (const std::bad_alloc&) {

@@ -17,12 +17,12 @@ void Derive(server_rec* s, apr_interval_time_t timeout, size_t packet, Member* m
   p.packet_size = c.io_buffer_size_set ? c.io_buffer_size : packet;
   if (p.packet_size < 8192) {
     ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                 "MCA0012: %s: iobuffersize=%zu is below AJP's 8192-byte packet; using 8192",
-                 m->name.c_str(), p.packet_size);
+                 "MCA0012: %s: iobuffersize=%u is below AJP's 8192-byte packet; using 8192",
+                 m->name.c_str(), static_cast<unsigned>(p.packet_size));
     p.packet_size = 8192;
   }
   p.max = c.max;
-  p.smax = c.smax < 0 ? c.max : c.smax;
+  p.smax = c.smax;  // -1: as many as max (resolved with max when the pool is made)
   p.ttl = c.ttl.count();
   p.acquire = c.acquire_set ? c.acquire.count() : 0;
   p.disable_reuse = c.disable_reuse;
@@ -35,13 +35,9 @@ void Derive(server_rec* s, apr_interval_time_t timeout, size_t packet, Member* m
 void Settle(server_rec* s, ServerConfig* conf) {
   for (Mapping& m : conf->mappings) {
     if (m.exclude) continue;
+    // ProxyPass creates the balancer it names, so this always finds one (maybe memberless:
+    // warned about below).
     m.balancer = conf->FindBalancer(m.balancer_name);
-    if (m.balancer == nullptr) {
-      ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                   "MCA0010: ProxyPass %s names balancer://%s, which has no BalancerMember: "
-                   "requests will get 503",
-                   m.path.c_str(), m.balancer_name.c_str());
-    }
   }
   const apr_interval_time_t timeout = conf->timeout > 0 ? conf->timeout : s->timeout;
   const size_t packet = conf->io_buffer_size > 0 ? conf->io_buffer_size : 8192;
@@ -51,7 +47,11 @@ void Settle(server_rec* s, ServerConfig* conf) {
                    "MCA0011: balancer://%s has no BalancerMember: requests will get 503",
                    b->name.c_str());
     }
-    for (Member* m : b->members) Derive(s, timeout, packet, m);
+    for (Member* m : b->members) {
+      // Virtual hosts share the main server's members (visited first): never re-derive them.
+      if (!m->derived) Derive(s, timeout, packet, m);
+      m->derived = true;
+    }
   }
 }
 

@@ -405,3 +405,32 @@ def test_control_characters_in_a_header_never_reach_the_backend(fake_ajp_factory
     assert forwarded == []
     assert status == 400 or (status == 200 and all(
         r.forward.header("X-Evil") is None for r in fake.requests)), raw[:300]
+
+
+def test_member_packet_size_smaller_than_proxyiobuffersize_keeps_bodies_intact(
+        fake_ajp_factory, httpd_factory):
+    """ProxyIOBufferSize 16384 for the server, but this member speaks 8 KiB packets: every body
+    packet, the first (unsolicited, replayable) one included, must fit the member's size."""
+    fake = fake_ajp_factory(secret=SECRET, actions=[fa.echo_sha256()], packet_size=8192)
+    h = started(httpd_factory, "ProxyIOBufferSize 16384\n" + single_backend_conf(
+        fake, params=f"secret={SECRET} iobuffersize=8192"))
+    data = os.urandom(40000)
+    status, _, _, body = request(h, "POST", "/app/upload", body=data)
+    assert status == 200
+    assert body.decode() == fa.body_digest_text(data)
+    rec = fake.requests[0]
+    assert all(len(p.data) <= 8186 for p in rec.body_packets)
+    assert rec.body_complete and fake.errors == []
+
+
+def test_the_same_backend_named_twice_keeps_the_parameters_of_both_lines(
+        fake_ajp_factory, httpd_factory):
+    """Two ProxyPass lines to one ajp:// URL share one member: the secret given on the second
+    line must be sent for requests of both prefixes."""
+    fake = fake_ajp_factory(secret=SECRET)
+    conf = (f"{ONE_CHILD}ProxyPass /one ajp://127.0.0.1:{fake.port}/app\n"
+            f"ProxyPass /two ajp://127.0.0.1:{fake.port}/app secret={SECRET}\n")
+    h = started(httpd_factory, conf)
+    assert request(h, "GET", "/one/x")[0] == 200
+    assert request(h, "GET", "/two/x")[0] == 200
+    assert [r.forward.attribute("secret") for r in fake.requests] == [SECRET, SECRET]

@@ -203,7 +203,11 @@ Error SetReceiveBufferSize(std::string_view key, std::string_view value, MemberC
 Error SetSecret(std::string_view key, std::string_view value, MemberConfig* m) {
   bool ok = value.size() <= kMaxSecretLength;
   for (char c : value) ok = ok && IsPrintable(c);
-  if (!ok) return Bad(key, value, "must be at most 63 printable ASCII characters");
+  // The value is not repeated: error messages end up in logs and terminals.
+  if (!ok) {
+    return std::string(key) + "=(" + std::to_string(value.size()) +
+           " characters, not shown): must be at most 63 printable ASCII characters";
+  }
   m->secret.assign(value);
   m->secret_set = true;
   return {};
