@@ -279,33 +279,21 @@ const char* CmdProxyRequests(cmd_parms* cmd, void* /*dconf*/, int on) {
 
 const char* CmdAccepted(cmd_parms*, void*, int) { return nullptr; }
 
-// No exception may cross into httpd: every directive handler runs behind one of these.
-template <const char* (*F)(cmd_parms*, void*, const char*)>
-const char* Guard1(cmd_parms* cmd, void* d, const char* a) noexcept {
-  try {
-    return F(cmd, d, a);
-  } catch (...) {
-    return "out of memory while reading the configuration";
+// No exception may cross into httpd: every directive handler runs behind this guard.
+template <typename... Args>
+struct Guarded {
+  template <const char* (*F)(cmd_parms*, void*, Args...)>
+  static const char* Call(cmd_parms* cmd, void* dconf, Args... args) noexcept {
+    try {
+      return F(cmd, dconf, args...);
+    } catch (...) {
+      return "out of memory while reading the configuration";
+    }
   }
-}
-
-template <const char* (*F)(cmd_parms*, void*, const char*, const char*)>
-const char* Guard2(cmd_parms* cmd, void* d, const char* a, const char* b) noexcept {
-  try {
-    return F(cmd, d, a, b);
-  } catch (...) {
-    return "out of memory while reading the configuration";
-  }
-}
-
-template <const char* (*F)(cmd_parms*, void*, int)>
-const char* GuardFlag(cmd_parms* cmd, void* d, int on) noexcept {
-  try {
-    return F(cmd, d, on);
-  } catch (...) {
-    return "out of memory while reading the configuration";
-  }
-}
+};
+using Guard1 = Guarded<const char*>;
+using Guard2 = Guarded<const char*, const char*>;
+using GuardFlag = Guarded<int>;
 
 // httpd's table takes untyped function pointers; going through void(*)() says so explicitly.
 template <typename F>
@@ -316,27 +304,28 @@ cmd_func Fn(F f) {
 }  // namespace
 
 const command_rec kCommands[] = {
-    AP_INIT_RAW_ARGS("<Proxy", Fn(Guard1<CmdProxySection>), nullptr, RSRC_CONF,
+    AP_INIT_RAW_ARGS("<Proxy", Fn(Guard1::Call<CmdProxySection>), nullptr, RSRC_CONF,
                      "<Proxy balancer://NAME [key=value ...]> with BalancerMember lines"),
-    AP_INIT_RAW_ARGS("BalancerMember", Fn(Guard1<CmdBalancerMember>), nullptr, RSRC_CONF,
+    AP_INIT_RAW_ARGS("BalancerMember", Fn(Guard1::Call<CmdBalancerMember>), nullptr, RSRC_CONF,
                      "[balancer://NAME] ajp://host:port[/path] [key=value ...]"),
-    AP_INIT_RAW_ARGS("ProxySet", Fn(Guard1<CmdProxySet>), nullptr, RSRC_CONF,
+    AP_INIT_RAW_ARGS("ProxySet", Fn(Guard1::Call<CmdProxySet>), nullptr, RSRC_CONF,
                      "[balancer://NAME] key=value ..."),
-    AP_INIT_RAW_ARGS("ProxyPass", Fn(Guard1<CmdProxyPass>), nullptr, RSRC_CONF | ACCESS_CONF,
+    AP_INIT_RAW_ARGS("ProxyPass", Fn(Guard1::Call<CmdProxyPass>), nullptr, RSRC_CONF | ACCESS_CONF,
                      "PATH URL [key=value ...] | PATH !"),
-    AP_INIT_RAW_ARGS("ProxyPassReverse", Fn(Guard1<CmdProxyPassReverse>), nullptr,
+    AP_INIT_RAW_ARGS("ProxyPassReverse", Fn(Guard1::Call<CmdProxyPassReverse>), nullptr,
                      RSRC_CONF | ACCESS_CONF, "PATH URL"),
-    AP_INIT_TAKE2("ProxyPassReverseCookiePath", Fn(Guard2<CmdCookiePath>), nullptr,
+    AP_INIT_TAKE2("ProxyPassReverseCookiePath", Fn(Guard2::Call<CmdCookiePath>), nullptr,
                   RSRC_CONF | ACCESS_CONF, "internal-path public-path"),
-    AP_INIT_TAKE2("ProxyPassReverseCookieDomain", Fn(Guard2<CmdCookieDomain>), nullptr,
+    AP_INIT_TAKE2("ProxyPassReverseCookieDomain", Fn(Guard2::Call<CmdCookieDomain>), nullptr,
                   RSRC_CONF | ACCESS_CONF, "internal-domain public-domain"),
-    AP_INIT_TAKE1("ProxyTimeout", Fn(Guard1<CmdProxyTimeout>), nullptr, RSRC_CONF,
+    AP_INIT_TAKE1("ProxyTimeout", Fn(Guard1::Call<CmdProxyTimeout>), nullptr, RSRC_CONF,
                   "seconds to wait for a backend's answer"),
-    AP_INIT_TAKE1("ProxyIOBufferSize", Fn(Guard1<CmdIoBufferSize>), nullptr, RSRC_CONF,
+    AP_INIT_TAKE1("ProxyIOBufferSize", Fn(Guard1::Call<CmdIoBufferSize>), nullptr, RSRC_CONF,
                   "AJP packet size, 8192..65536"),
-    AP_INIT_FLAG("ProxyRequests", Fn(GuardFlag<CmdProxyRequests>), nullptr, RSRC_CONF,
+    AP_INIT_FLAG("ProxyRequests", Fn(GuardFlag::Call<CmdProxyRequests>), nullptr, RSRC_CONF,
                  "Off (forward proxying is not supported)"),
-    AP_INIT_FLAG("ProxyPreserveHost", Fn(GuardFlag<CmdAccepted>), nullptr, RSRC_CONF | ACCESS_CONF,
+    AP_INIT_FLAG("ProxyPreserveHost", Fn(GuardFlag::Call<CmdAccepted>), nullptr,
+                 RSRC_CONF | ACCESS_CONF,
                  "accepted for compatibility: AJP always forwards the client's Host header"),
     {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
 };

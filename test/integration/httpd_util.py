@@ -118,6 +118,11 @@ def live_children(pid):
     return live
 
 
+def child_pids(httpd):
+    """The set of live child processes of a started Httpd (its main pid's children)."""
+    return set(live_children(httpd.pid()))
+
+
 def log_lines_at_error(text):
     """Error-log lines at level error or worse, from any module."""
     out = []

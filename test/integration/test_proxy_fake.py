@@ -61,23 +61,6 @@ def raw_exchange(port, data, timeout=10):
         return out
 
 
-def child_pids(h):
-    """Pids of the httpd main process's children, from /proc (no mod_status needed)."""
-    main = h.pid()
-    out = set()
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == main:
-            out.add(int(d))
-    return out
-
-
 def log_has(h, text, timeout=3.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -275,7 +258,7 @@ def test_502_on_a_broken_backend_and_the_child_survives(fake_ajp_factory, httpd_
     fake = fake_ajp_factory(secret=SECRET, actions=[action])
     h = started(httpd_factory, single_backend_conf(fake, params=f"secret={SECRET} retry=0",
                                                    extra="ProxyIOBufferSize 8192\n"))
-    before = child_pids(h)
+    before = httpd_util.child_pids(h)
     assert before
 
     t0 = time.monotonic()
@@ -290,7 +273,7 @@ def test_502_on_a_broken_backend_and_the_child_survives(fake_ajp_factory, httpd_
     assert fake.wait_for(lambda: not fake.requests[0].conn.open, 3)
     # Still served by the same child, and the next request works.
     assert request(h, "GET", "/app/y")[:2] == (200, "OK")
-    assert child_pids(h) == before
+    assert httpd_util.child_pids(h) == before
 
 
 @pytest.mark.parametrize("fault", ["close_after_headers", "close_mid_body",
@@ -311,7 +294,7 @@ def test_backend_failing_mid_response_is_never_a_complete_response(fake_ajp_fact
     }[fault]
     fake = fake_ajp_factory(secret=SECRET, actions=[action])
     h = started(httpd_factory, single_backend_conf(fake, params=f"secret={SECRET} retry=0"))
-    before = child_pids(h)
+    before = httpd_util.child_pids(h)
     try:
         status, _, msg, body = request(h, "GET", "/app/x")
         if status != 502:
@@ -322,7 +305,7 @@ def test_backend_failing_mid_response_is_never_a_complete_response(fake_ajp_fact
         pass
     assert fake.wait_for(lambda: not fake.requests[0].conn.open, 3)
     assert request(h, "GET", "/app/y")[0] == 200
-    assert child_pids(h) == before
+    assert httpd_util.child_pids(h) == before
 
 
 def test_504_when_the_backend_stalls_past_proxy_timeout(fake_ajp_factory, httpd_factory):

@@ -44,23 +44,6 @@ def request(h, method, path, headers=None, body=None, port=None, timeout=10):
         conn.close()
 
 
-def child_pids(h):
-    """Pids of the httpd main process's children, from /proc."""
-    main = h.pid()
-    out = set()
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == main:
-            out.add(int(d))
-    return out
-
-
 def wait_until(predicate, timeout=5.0, interval=0.02):
     deadline = time.monotonic() + timeout
     while True:
@@ -498,7 +481,7 @@ def test_a_client_that_goes_away_mid_response(httpd_factory, fake_ajp_factory):
 
     fake = fake_ajp_factory(handler=slow_stream)
     h = started(httpd_factory, f"{ONE_CHILD}ProxyPass /app ajp://127.0.0.1:{fake.port}/app\n")
-    children = child_pids(h)
+    children = httpd_util.child_pids(h)
     assert len(children) == 1
     child = next(iter(children))
 
@@ -531,7 +514,7 @@ def test_a_client_that_goes_away_mid_response(httpd_factory, fake_ajp_factory):
     # No descriptor leak in the child (client sockets, backend sockets).
     assert wait_until(lambda: fds() <= baseline + 1, 5), (baseline, fds())
     # The child is alive and serves.
-    assert child_pids(h) == children
+    assert httpd_util.child_pids(h) == children
     fake.handler = None
     assert request(h, "GET", "/app/after")[2] == b"fake-ajp ok\n"
 
@@ -545,8 +528,8 @@ def test_prefork_serves_get_post_502_and_503(httpd_factory, fake_ajp_factory):
         "StartServers 4\nMinSpareServers 4\nMaxSpareServers 8\n"
         f"ProxyPass /app ajp://127.0.0.1:{fake.port}/app retry=0\n"
         f"ProxyPass /down ajp://127.0.0.1:{dead}/down\n"), mpm="prefork")
-    assert wait_until(lambda: len(child_pids(h)) >= 4, 10), child_pids(h)
-    before = child_pids(h)
+    assert wait_until(lambda: len(httpd_util.child_pids(h)) >= 4, 10), httpd_util.child_pids(h)
+    before = httpd_util.child_pids(h)
 
     for i in range(6):
         status, _, body = request(h, "GET", f"/app/get{i}")
@@ -568,7 +551,7 @@ def test_prefork_serves_get_post_502_and_503(httpd_factory, fake_ajp_factory):
     # Several children served; none died.
     for i in range(4):
         assert request(h, "GET", f"/app/again{i}")[0] == 200
-    assert before <= child_pids(h)
+    assert before <= httpd_util.child_pids(h)
     assert fake.errors == []
     # Children end cleanly at shutdown (one that held pooled backend connections included).
     h.stop()
