@@ -183,6 +183,15 @@ class Attempt {
   bool PassBody(std::string_view data, bool flush);
   bool PassBrigade();
   bool ReleaseHeld();
+  // Reads what the backend has sent straight into the frame buffer; *len bytes were added.
+  apr_status_t ReadMore(apr_size_t* len) {
+    ajp::FrameStream& stream = conn_->stream;
+    *len = stream.WriteCapacity();
+    apr_status_t rv =
+        apr_socket_recv(conn_->socket, reinterpret_cast<char*>(stream.WriteSpace()), len);
+    stream.Commit(*len);
+    return rv;
+  }
   bool FlushNow() const {
     const config::FlushPackets f = member_->cfg.flush_packets;
     return f == config::FlushPackets::kOn ||
@@ -294,11 +303,8 @@ bool Attempt::CPing() {
       ok = false;
       break;
     }
-    apr_size_t len = conn_->stream.WriteCapacity();
-    ok = apr_socket_recv(s, reinterpret_cast<char*>(conn_->stream.WriteSpace()), &len) ==
-             APR_SUCCESS &&
-         len > 0;
-    if (ok) conn_->stream.Commit(len);
+    apr_size_t len = 0;
+    ok = ReadMore(&len) == APR_SUCCESS && len > 0;
   }
   apr_socket_timeout_set(s, member_->pool_settings.io_timeout);
   return ok;
@@ -353,11 +359,9 @@ AttemptResult Attempt::Loop() {
     ajp::ContainerMessage m;
     Status st = stream.NextMessage(&m);
     if (st.code == Errc::kNeedMore) {
-      apr_size_t len = stream.WriteCapacity();
-      apr_status_t rv =
-          apr_socket_recv(conn_->socket, reinterpret_cast<char*>(stream.WriteSpace()), &len);
+      apr_size_t len = 0;
+      const apr_status_t rv = ReadMore(&len);
       if (len > 0) {
-        stream.Commit(len);
         received_any_ = true;
         continue;
       }
