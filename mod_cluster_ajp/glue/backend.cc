@@ -1,6 +1,9 @@
 #include "glue/backend.h"
 
+#include <algorithm>
 #include <new>
+
+#include "mca/balance/atomic.h"
 
 namespace mca::glue {
 
@@ -33,6 +36,42 @@ void ConnectionPool::Close(Connection* conn) {
   if (conn == nullptr) return;
   if (conn->pool != nullptr) apr_pool_destroy(conn->pool);  // closes the socket
   delete conn;
+  ReleaseShared();
+}
+
+bool ConnectionPool::ReserveShared(apr_time_t deadline) {
+  balance::MemberSlot* shared = settings_.shared;
+  if (shared == nullptr) return true;
+  const int64_t cap = shared->hardmax;
+  if (cap <= 0) {
+    balance::AtomicAdd(shared->connections, int64_t{1});
+    return true;
+  }
+  bool waiting = false;
+  apr_interval_time_t nap = 500;  // microseconds, doubling up to 20 ms
+  bool ok = false;
+  for (;;) {
+    int64_t n = balance::AtomicLoad(shared->connections);
+    while (n < cap) {
+      if (balance::AtomicCompareExchange(shared->connections, n, n + 1)) {
+        ok = true;
+        break;
+      }
+    }
+    if (ok || apr_time_now() >= deadline) break;
+    // Tell the children holding connections to close them when they are done instead of
+    // keeping them idle (Release), then look again.
+    if (!waiting) balance::AtomicAdd(shared->waiters, int64_t{1});
+    waiting = true;
+    apr_sleep(std::min(nap, std::max<apr_interval_time_t>(deadline - apr_time_now(), 1)));
+    nap = std::min<apr_interval_time_t>(nap * 2, 20000);
+  }
+  if (waiting) balance::AtomicAdd(shared->waiters, int64_t{-1});
+  return ok;
+}
+
+void ConnectionPool::ReleaseShared() {
+  if (settings_.shared != nullptr) balance::AtomicAdd(settings_.shared->connections, int64_t{-1});
 }
 
 apr_status_t ConnectionPool::Acquire(Connection** conn, bool* reused) {
@@ -41,8 +80,7 @@ apr_status_t ConnectionPool::Acquire(Connection** conn, bool* reused) {
   std::vector<Connection*> expired;
   apr_thread_mutex_lock(mutex_);
   if (busy_ >= settings_.max) {
-    apr_interval_time_t wait = settings_.acquire > 0 ? settings_.acquire : settings_.io_timeout;
-    const apr_time_t deadline = apr_time_now() + wait;
+    const apr_time_t deadline = apr_time_now() + AcquireWait();
     while (busy_ >= settings_.max) {
       const apr_interval_time_t left = deadline - apr_time_now();
       if (left <= 0 || apr_thread_cond_timedwait(cond_, mutex_, left) == APR_TIMEUP) {
@@ -76,9 +114,13 @@ apr_status_t ConnectionPool::Acquire(Connection** conn, bool* reused) {
 
 apr_status_t ConnectionPool::Connect(Connection** conn) {
   *conn = nullptr;
+  if (!ReserveShared(apr_time_now() + AcquireWait())) return APR_EBUSY;
   apr_pool_t* cp = nullptr;
   apr_status_t rv = apr_pool_create(&cp, pchild_);
-  if (rv != APR_SUCCESS) return rv;
+  if (rv != APR_SUCCESS) {
+    ReleaseShared();
+    return rv;
+  }
   if (addr_ == nullptr) {
     // Resolved once per child, under the lock so threads share the result.
     apr_thread_mutex_lock(mutex_);
@@ -90,6 +132,7 @@ apr_status_t ConnectionPool::Connect(Connection** conn) {
     apr_thread_mutex_unlock(mutex_);
     if (addr_ == nullptr) {
       apr_pool_destroy(cp);
+      ReleaseShared();
       return rv != APR_SUCCESS ? rv : APR_EGENERAL;
     }
   }
@@ -106,12 +149,14 @@ apr_status_t ConnectionPool::Connect(Connection** conn) {
   }
   if (rv != APR_SUCCESS) {
     apr_pool_destroy(cp);
+    ReleaseShared();
     return rv;
   }
   apr_socket_timeout_set(s, settings_.io_timeout);
   auto* c = new (std::nothrow) Connection(settings_.packet_size);
   if (c == nullptr) {
     apr_pool_destroy(cp);
+    ReleaseShared();
     return APR_ENOMEM;
   }
   c->pool = cp;
@@ -124,7 +169,11 @@ apr_status_t ConnectionPool::Connect(Connection** conn) {
 }
 
 void ConnectionPool::Release(Connection* conn, bool reuse) {
-  bool close = !reuse || settings_.disable_reuse;
+  // Under hardmax, a connection another child is waiting for is closed rather than kept idle.
+  const balance::MemberSlot* shared = settings_.shared;
+  const bool wanted =
+      shared != nullptr && shared->hardmax > 0 && balance::AtomicLoad(shared->waiters) > 0;
+  bool close = !reuse || settings_.disable_reuse || wanted;
   apr_thread_mutex_lock(mutex_);
   --busy_;
   if (conn != nullptr) {

@@ -12,6 +12,7 @@
 
 #include "glue/httpd_includes.h"
 #include "mca/ajp/stream.h"
+#include "mca/balance/table.h"
 
 namespace mca::glue {
 
@@ -38,6 +39,9 @@ struct PoolSettings {
   bool disable_reuse = false;
   bool keepalive = false;
   int receive_buffer = 0;  // SO_RCVBUF; 0 = the system's default
+  // The member's shared slot: open connections are counted there for every child, and its
+  // hardmax caps them. Null in tests of the pool alone.
+  balance::MemberSlot* shared = nullptr;
 };
 
 class ConnectionPool {
@@ -49,7 +53,9 @@ class ConnectionPool {
   // return with APR_SUCCESS: call Connect). APR_TIMEUP when every slot stayed busy for the
   // acquire time.
   apr_status_t Acquire(Connection** conn, bool* reused);
-  // Opens a new connection in a slot obtained from Acquire.
+  // Opens a new connection in a slot obtained from Acquire. Under hardmax, waits (up to the
+  // acquire time) until the member has fewer than hardmax connections over all children;
+  // APR_EBUSY when it does not.
   apr_status_t Connect(Connection** conn);
   // Gives the connection back: kept for reuse when `reuse`, closed otherwise. Frees the slot.
   void Release(Connection* conn, bool reuse);
@@ -64,6 +70,12 @@ class ConnectionPool {
       : pchild_(pchild), settings_(settings) {}
   static apr_status_t Cleanup(void* self);
   void Close(Connection* conn);
+  // Takes one of the member's hardmax places; false when none freed up before `deadline`.
+  bool ReserveShared(apr_time_t deadline);
+  void ReleaseShared();
+  apr_interval_time_t AcquireWait() const {
+    return settings_.acquire > 0 ? settings_.acquire : settings_.io_timeout;
+  }
 
   apr_pool_t* pchild_;
   PoolSettings settings_;

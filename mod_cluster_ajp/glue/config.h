@@ -4,13 +4,13 @@
 #ifndef MCA_GLUE_CONFIG_H_
 #define MCA_GLUE_CONFIG_H_
 
-#include <atomic>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "glue/backend.h"
 #include "glue/httpd_includes.h"
+#include "mca/balance/table.h"
 #include "mca/config/params.h"
 #include "mca/proxy/rewrite.h"
 #include "mca/sticky/route.h"
@@ -23,10 +23,8 @@ struct Member {
   PoolSettings pool_settings;  // derived from cfg and the server's settings (Settle)
   bool derived = false;
 
-  // Per child until the shared table exists.
-  ConnectionPool* pool = nullptr;
-  std::atomic<apr_time_t> error_until{0};
-  int64_t current_weight = 0;  // smooth weighted round robin, under the balancer lock
+  ConnectionPool* pool = nullptr;       // per child (ChildInit)
+  balance::MemberSlot* slot = nullptr;  // runtime state shared by every child (shared.cc)
 
   apr_interval_time_t retry() const { return cfg.retry.count(); }
   apr_interval_time_t ping() const { return cfg.ping.count(); }  // CPing before each request
@@ -38,7 +36,10 @@ struct Balancer {
   bool implicit = false;  // a single backend named directly in ProxyPass
   std::vector<Member*> members;
   config::BalancerConfig cfg;
-  apr_thread_mutex_t* lock = nullptr;  // per child
+  // In the shared table (shared.cc): the balancer's slot, and its members' states in the order
+  // of `members`, as Select takes them.
+  balance::BalancerSlot* slot = nullptr;
+  std::vector<balance::MemberState*> states;
 };
 
 struct Mapping {

@@ -5,6 +5,7 @@
 #include "mca/ajp/constants.h"
 #include "mca/ajp/exchange.h"
 #include "mca/ajp/response.h"
+#include "mca/balance/atomic.h"
 #include "mca/proxy/rewrite.h"
 
 namespace mca::glue {
@@ -152,12 +153,13 @@ namespace {
 class Attempt {
  public:
   Attempt(request_rec* r, const ServerConfig& conf, Balancer* balancer, Member* member,
-          ClientRequest* req)
+          ClientRequest* req, const AttemptOptions& options)
       : r_(r),
         conf_(conf),
         balancer_(balancer),
         member_(member),
         req_(req),
+        options_(options),
         packet_(member->pool_settings.packet_size),
         bb_(apr_brigade_create(r->pool, r->connection->bucket_alloc)),
         exchange_(Settings(r, req, member)) {}
@@ -190,7 +192,25 @@ class Attempt {
     apr_status_t rv =
         apr_socket_recv(conn_->socket, reinterpret_cast<char*>(stream.WriteSpace()), len);
     stream.Commit(*len);
+    Count(&balance::MemberSlot::bytes_received, *len);
     return rv;
+  }
+  // Adds to a byte counter of the member's shared slot, and to its traffic (bytraffic).
+  void Count(uint64_t balance::MemberSlot::*counter, size_t bytes) {
+    balance::MemberSlot* slot = member_->slot;
+    if (slot == nullptr || bytes == 0) return;
+    balance::AtomicAdd(slot->*counter, static_cast<uint64_t>(bytes));
+    balance::AtomicAdd(slot->state.traffic, static_cast<uint64_t>(bytes));
+  }
+  bool FailOnStatus(int status) const {
+    for (uint16_t s : balancer_->cfg.fail_on_status) {
+      if (s == status) {
+        const balance::MemberSlot* slot = member_->slot;
+        return slot == nullptr ||
+               (balance::AtomicLoad(slot->state.status) & config::kStatusIgnoreErrors) == 0;
+      }
+    }
+    return false;
   }
   bool FlushNow() const {
     const config::FlushPackets f = member_->cfg.flush_packets;
@@ -217,6 +237,9 @@ class Attempt {
   Balancer* balancer_;
   Member* member_;
   ClientRequest* req_;
+  AttemptOptions options_;
+  size_t replay_pos_ = 0;  // next byte of req_->replay to send
+  bool mark_error_ = false;
   size_t packet_;
   apr_bucket_brigade* bb_;
   ajp::Exchange exchange_;
@@ -272,6 +295,13 @@ AttemptResult Attempt::Open(bool fresh_connection) {
   if (conn_ == nullptr) {
     reused_ = false;
     rv = pool->Connect(&conn_);
+    if (rv == APR_EBUSY) {
+      Close();
+      return Result(Outcome::kClientError,
+                    member_->name + " has hardmax=" + std::to_string(member_->cfg.hardmax) +
+                        " connections open over all children and none freed up in time",
+                    HTTP_SERVICE_UNAVAILABLE);
+    }
     if (rv != APR_SUCCESS) {
       Close();
       return Result(Outcome::kMemberDown,
@@ -344,7 +374,9 @@ AttemptResult Attempt::SendRequest() {
     iov[2].iov_len = body.size();
     count = 3;
   }
+  const size_t total = n + (count == 3 ? iov[1].iov_len + iov[2].iov_len : 0);
   apr_status_t rv = SendAll(conn_->socket, iov, count);
+  if (rv == APR_SUCCESS) Count(&balance::MemberSlot::bytes_sent, total);
   if (rv != APR_SUCCESS) {
     Close();
     if (reused_) return Result(Outcome::kRetrySameMember, "send failed on a pooled connection");
@@ -370,9 +402,14 @@ AttemptResult Attempt::Loop() {
                       "no answer from " + member_->name + " within " +
                           std::to_string(apr_time_sec(member_->pool_settings.io_timeout)) + " s");
       }
-      if (!received_any_ && reused_) {
+      if (!received_any_) {
         Close();
-        return Result(Outcome::kRetrySameMember, "pooled connection closed by the backend");
+        if (reused_) {
+          return Result(Outcome::kRetrySameMember, "pooled connection closed by the backend");
+        }
+        return Result(Outcome::kNoAnswer, member_->name +
+                                              " closed the connection before answering" +
+                                              (rv == APR_EOF ? "" : ": " + AprError(rv)));
       }
       return Broken(Outcome::kBadGateway,
                     member_->name + " closed the connection" +
@@ -401,6 +438,16 @@ AttemptResult Attempt::OnAction(const ajp::ContainerMessage& m, const ajp::Actio
       return res;
     }
     case ajp::ActionKind::kHeaders:
+      if (FailOnStatus(m.status)) {
+        if (options_.may_fail_over) {
+          *finished = true;
+          Close();
+          return Result(Outcome::kFailStatus, member_->name + " answered " +
+                                                  std::to_string(m.status) +
+                                                  ", a status in failonstatus");
+        }
+        mark_error_ = true;  // passed on (no other member can take it), then marked
+      }
       if (m.status == HTTP_FORBIDDEN) {
         holding_ = true;
         held_status_ = m.status;
@@ -444,12 +491,25 @@ AttemptResult Attempt::OnAction(const ajp::ContainerMessage& m, const ajp::Actio
 }
 
 AttemptResult Attempt::SendBody(size_t max) {
-  req_->body_streamed = true;  // from now on the request cannot be replayed elsewhere
   std::string data;
-  if (max > 0 && !req_->client_body_done) {
+  std::string& replay = req_->replay;
+  if (!req_->replay_overflow && replay_pos_ < replay.size()) {
+    // A failover: what an earlier member was sent comes from the replay buffer first.
+    data = replay.substr(replay_pos_, max);
+    replay_pos_ += data.size();
+  } else if (max > 0 && !req_->client_body_done) {
     if (ReadClientBody(r_, bb_, max, &data, &req_->client_body_done) != APR_SUCCESS) {
       Close();
       return Result(Outcome::kClientError, "reading the request body failed", HTTP_BAD_REQUEST);
+    }
+    if (!req_->replay_overflow) {
+      if (replay.size() + data.size() <= req_->replay_limit) {
+        replay += data;
+        replay_pos_ = replay.size();
+      } else {
+        req_->replay_overflow = true;  // too big to keep: this request stays on this member
+        std::string().swap(replay);
+      }
     }
   }
   if (data.empty() && req_->content_length > 0 &&
@@ -468,6 +528,7 @@ AttemptResult Attempt::SendBody(size_t max) {
   }
   struct iovec iov[2] = {{header, hn}, {data.data(), data.size()}};
   apr_status_t rv = SendAll(conn_->socket, iov, data.empty() ? 1 : 2);
+  if (rv == APR_SUCCESS) Count(&balance::MemberSlot::bytes_sent, hn + data.size());
   if (rv != APR_SUCCESS) {
     return Broken(Outcome::kBadGateway,
                   "sending the request body to " + member_->name + " failed: " + AprError(rv));
@@ -590,7 +651,13 @@ AttemptResult Attempt::Finish(bool reuse) {
     APR_BRIGADE_INSERT_TAIL(bb_, apr_bucket_eos_create(r_->connection->bucket_alloc));
     PassBrigade();
   }
-  return Result(Outcome::kDone, "");
+  AttemptResult res = Result(Outcome::kDone, "");
+  if (mark_error_) {
+    res.mark_error = true;
+    res.why =
+        member_->name + " answered " + std::to_string(r_->status) + ", a status in failonstatus";
+  }
+  return res;
 }
 
 AttemptResult Attempt::Broken(Outcome before_headers, const std::string& why) {
@@ -612,8 +679,9 @@ AttemptResult Attempt::Broken(Outcome before_headers, const std::string& why) {
 }  // namespace
 
 AttemptResult ForwardToMember(request_rec* r, const ServerConfig& conf, Balancer* balancer,
-                              Member* member, ClientRequest* request, bool fresh_connection) {
-  Attempt attempt(r, conf, balancer, member, request);
+                              Member* member, ClientRequest* request, bool fresh_connection,
+                              const AttemptOptions& options) {
+  Attempt attempt(r, conf, balancer, member, request, options);
   return attempt.Run(fresh_connection);
 }
 

@@ -20,6 +20,10 @@ enum class Outcome {
   kDone,             // the response went to the client (whatever its status)
   kMemberDown,       // connect/CPing failed or the secret was refused: mark, try another member
   kRetrySameMember,  // a pooled connection turned out stale before any response byte
+  kNoAnswer,         // a fresh connection closed before any response byte: try another member
+                     // (not marked: the next connect says whether the member is down)
+  kFailStatus,       // the status is in failonstatus and the response was dropped: mark, try
+                     // another member (only when AttemptOptions::may_fail_over)
   kTimeout,          // no answer in time (504 unless something was sent)
   kBadGateway,       // protocol error before anything was sent (502)
   kClientError,      // the client's request could not be forwarded (status in http_status)
@@ -27,8 +31,15 @@ enum class Outcome {
 
 struct AttemptResult {
   Outcome outcome = Outcome::kDone;
-  int http_status = 0;  // for kClientError / kDone of a response the module generated
-  std::string why;      // for the log line
+  int http_status = 0;      // for kClientError / kDone of a response the module generated
+  bool mark_error = false;  // kDone of a failonstatus response passed on: mark the member
+  std::string why;          // for the log line
+};
+
+struct AttemptOptions {
+  // Another member may take the request if this one answers with a failonstatus status (the
+  // request can be replayed, attempts are left and some other member can serve).
+  bool may_fail_over = false;
 };
 
 // Everything about the client request that does not depend on the member.
@@ -38,7 +49,13 @@ struct ClientRequest {
   int64_t content_length = 0;     // ajp::kUnknownLength for chunked
   std::string initial_body;       // first body packet, read before any attempt (replayable)
   bool client_body_done = false;  // the client's body was read to its end
-  bool body_streamed = false;     // body beyond the first packet went to a member
+  // Body read after the first packet, kept while it fits replay_limit so that another member
+  // can be sent the whole request; once more was read, replay_overflow and nothing is kept.
+  std::string replay;
+  size_t replay_limit = 0;
+  bool replay_overflow = false;
+
+  bool Replayable() const { return !replay_overflow; }
 };
 
 // Reads what the request needs before the first attempt (headers, first body packet).
@@ -48,9 +65,11 @@ int PrepareClientRequest(request_rec* r, const std::string& backend_path, Client
 // Reads the first body packet (Content-Length > 0) so every attempt can send it.
 int ReadInitialBody(request_rec* r, ClientRequest* req, size_t packet_size);
 
-// One attempt on `member`. `stale_retry` is true on the retry after a stale pooled connection.
+// One attempt on `member`. `fresh_connection` is true on the retry after a stale pooled
+// connection. Counts the bytes sent and received in the member's shared slot.
 AttemptResult ForwardToMember(request_rec* r, const ServerConfig& conf, Balancer* balancer,
-                              Member* member, ClientRequest* request, bool fresh_connection);
+                              Member* member, ClientRequest* request, bool fresh_connection,
+                              const AttemptOptions& options);
 
 }  // namespace mca::glue
 

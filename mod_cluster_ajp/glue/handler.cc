@@ -1,13 +1,17 @@
 #include "glue/handler.h"
 
 #include <algorithm>
+#include <bitset>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "glue/config.h"
 #include "glue/forward.h"
+#include "glue/shared.h"
 #include "mca/ajp/constants.h"
+#include "mca/balance/atomic.h"
+#include "mca/balance/selector.h"
 #include "mca/proxy/path.h"
 #include "mca/sticky/route.h"
 
@@ -15,7 +19,6 @@ namespace mca::glue {
 namespace {
 
 constexpr const char* kHandlerName = "cluster-ajp";
-constexpr int kMaxRedirectHops = 3;
 
 // The path as the client sent it: httpd normalises r->parsed_uri.path in place (2.4.49+), so
 // take it from the request line when that has the usual origin form.
@@ -28,176 +31,177 @@ std::string_view RawPath(request_rec* r) {
   return r->parsed_uri.path != nullptr ? r->parsed_uri.path : r->uri;
 }
 
-bool Usable(const Member* m, apr_time_t now) {
-  if (m->Has(config::kStatusDisabled | config::kStatusStopped | config::kStatusHealthFailed)) {
-    return false;
-  }
-  return m->error_until.load(std::memory_order_relaxed) <= now;
+// The session's routes, extracted once per request. The routes are views into `input`, which
+// views request memory.
+struct SessionRoutes {
+  sticky::RouteInput input;
+  sticky::Candidates candidates;
+};
+
+void ExtractRoutes(request_rec* r, const Balancer* b, SessionRoutes* out) {
+  if (!b->cfg.sticky_session_set) return;
+  out->input.path = RawPath(r);
+  out->input.query = r->args != nullptr ? r->args : "";
+  apr_table_do(
+      [](void* rec, const char*, const char* value) -> int {
+        static_cast<sticky::RouteInput*>(rec)->cookie_headers.emplace_back(value);
+        return 1;
+      },
+      &out->input, r->headers_in, "Cookie", nullptr);
+  out->candidates = sticky::ExtractCandidates(out->input, b->cfg.sticky);
 }
 
-bool Tried(const std::vector<Member*>& tried, const Member* m) {
-  for (const Member* t : tried) {
-    if (t == m) return true;
+// Selection under the balancer's shared lock; the chosen member's `elected` counts it.
+balance::Selection Choose(Balancer* b, const balance::SelectRequest& rq) {
+  balance::Selection sel;
+  BalancerLock lock(b);
+  balance::Select(rq, b->states.data(), b->states.size(), &sel);
+  if (sel.index >= 0) {
+    balance::AtomicAdd(b->members[static_cast<size_t>(sel.index)]->slot->elected, uint64_t{1});
+  }
+  return sel;
+}
+
+config::LbMethod LbMethodOf(const Balancer* b) {
+  const uint32_t m = balance::AtomicLoad(b->slot->lb_method);
+  return m <= static_cast<uint32_t>(config::LbMethod::kByTraffic) ? static_cast<config::LbMethod>(m)
+                                                                  : config::LbMethod::kByRequests;
+}
+
+// Whether some member other than those in `tried` could take a request now (for deciding to
+// drop a failonstatus response in favour of another member).
+bool AnotherCanServe(const Balancer* b, const std::bitset<balance::kMaxMembers>& tried,
+                     apr_time_t now) {
+  constexpr uint32_t kOut = config::kStatusDisabled | config::kStatusStopped |
+                            config::kStatusHealthFailed | config::kStatusDraining;
+  for (size_t i = 0; i < b->states.size() && i < tried.size(); ++i) {
+    const balance::MemberState& m = *b->states[i];
+    const uint32_t status = balance::AtomicLoad(m.status);
+    if (tried[i] || (status & kOut) != 0) continue;
+    if ((status & config::kStatusIgnoreErrors) != 0 || balance::AtomicLoad(m.error_until) <= now) {
+      return true;
+    }
   }
   return false;
 }
 
-Member* FindRoute(Balancer* b, std::string_view route) {
-  if (route.empty()) return nullptr;
-  for (Member* m : b->members) {
-    if (m->cfg.route == route) return m;
+void SetBalancerEnv(request_rec* r, const Balancer* b, const Member* m,
+                    const balance::Selection& sel) {
+  apr_table_t* env = r->subprocess_env;
+  apr_table_setn(env, "BALANCER_NAME",
+                 apr_pstrcat(r->pool, "balancer://", b->name.c_str(), nullptr));
+  apr_table_setn(env, "BALANCER_WORKER_NAME", apr_pstrdup(r->pool, m->name.c_str()));
+  const std::string_view route = balance::RouteOf(m->slot->state);
+  apr_table_setn(env, "BALANCER_WORKER_ROUTE", apr_pstrmemdup(r->pool, route.data(), route.size()));
+  if (!sel.route.empty()) {
+    apr_table_setn(env, "BALANCER_SESSION_ROUTE",
+                   apr_pstrmemdup(r->pool, sel.route.data(), sel.route.size()));
+    apr_table_setn(env, "BALANCER_SESSION_STICKY",
+                   apr_pstrdup(r->pool, b->cfg.sticky.cookie_name.c_str()));
+  } else {
+    apr_table_unset(env, "BALANCER_SESSION_ROUTE");
+    apr_table_unset(env, "BALANCER_SESSION_STICKY");
   }
-  return nullptr;
+  if (sel.route_changed) {
+    apr_table_setn(env, "BALANCER_ROUTE_CHANGED", "1");
+  } else {
+    apr_table_unset(env, "BALANCER_ROUTE_CHANGED");
+  }
 }
 
-// The member a session's route names, following `redirect` while it cannot serve.
-Member* StickyMember(Balancer* b, std::string_view route, const std::vector<Member*>& tried,
-                     apr_time_t now, bool* route_known) {
-  Member* m = FindRoute(b, route);
-  *route_known = m != nullptr;
-  for (int hop = 0; m != nullptr && hop <= kMaxRedirectHops; ++hop) {
-    // Draining members keep serving the sessions they already have.
-    const bool can = !Tried(tried, m) && m->error_until.load() <= now &&
-                     !m->Has(config::kStatusDisabled | config::kStatusStopped);
-    if (can) return m;
-    m = FindRoute(b, m->cfg.redirect);
-  }
-  return nullptr;
+void MarkInError(request_rec* r, const Balancer* b, Member* m, const std::string& why) {
+  balance::MemberSlot& slot = *m->slot;
+  const bool ignore = (balance::AtomicLoad(slot.state.status) & config::kStatusIgnoreErrors) != 0;
+  balance::AtomicAdd(slot.errors, uint64_t{1});
+  if (!ignore) balance::AtomicStore(slot.state.error_until, apr_time_now() + m->retry());
+  ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "MCA0302: member %s of balancer %s failed: %s; %s",
+                m->name.c_str(), b->name.c_str(), why.c_str(),
+                ignore ? "kept in rotation (status I)"
+                       : apr_psprintf(r->pool, "out of rotation for %d s",
+                                      static_cast<int>(apr_time_sec(m->retry()))));
 }
 
-// Smooth weighted round robin over the lowest lbset that has a usable member; hot standby
-// members only when no other member can serve.
-Member* Balance(Balancer* b, const std::vector<Member*>& tried, apr_time_t now) {
-  for (int pass = 0; pass < 2; ++pass) {
-    const bool standby = pass == 1;
-    int best_set = -1;
-    for (Member* m : b->members) {
-      const bool is_standby = m->Has(config::kStatusHotStandby | config::kStatusHotSpare);
-      if (is_standby != standby || m->Has(config::kStatusDraining) || !Usable(m, now) ||
-          Tried(tried, m)) {
-        continue;
-      }
-      if (best_set < 0 || m->cfg.lbset < best_set) best_set = m->cfg.lbset;
-    }
-    if (best_set < 0) continue;
-    apr_thread_mutex_lock(b->lock);
-    Member* best = nullptr;
-    int64_t total = 0;
-    for (Member* m : b->members) {
-      const bool is_standby = m->Has(config::kStatusHotStandby | config::kStatusHotSpare);
-      if (is_standby != standby || m->Has(config::kStatusDraining) || !Usable(m, now) ||
-          Tried(tried, m) || m->cfg.lbset != best_set) {
-        continue;
-      }
-      m->current_weight += m->cfg.load_factor;
-      total += m->cfg.load_factor;
-      if (best == nullptr || m->current_weight > best->current_weight) best = m;
-    }
-    if (best != nullptr) best->current_weight -= total;
-    apr_thread_mutex_unlock(b->lock);
-    if (best != nullptr) return best;
+// Counts the request in the member's busy figure (bybusyness) while it is in flight.
+class BusyGuard {
+ public:
+  explicit BusyGuard(Member* m) : slot_(m->slot) {
+    balance::AtomicAdd(slot_->state.busy, int64_t{1});
   }
-  return nullptr;
-}
+  ~BusyGuard() { balance::AtomicAdd(slot_->state.busy, int64_t{-1}); }
+  BusyGuard(const BusyGuard&) = delete;
+  BusyGuard& operator=(const BusyGuard&) = delete;
 
-struct Choice {
-  Member* member = nullptr;
-  bool sticky = false;
-  std::string route;     // the session's route, if any
-  bool refused = false;  // nofailover: the session's member cannot serve
+ private:
+  balance::MemberSlot* slot_;
 };
 
-Choice Select(request_rec* r, Balancer* b, const std::vector<Member*>& tried) {
-  Choice c;
-  const apr_time_t now = apr_time_now();
-  if (b->cfg.sticky_session_set) {
-    sticky::RouteInput in;
-    in.path = RawPath(r);
-    in.query = r->args != nullptr ? r->args : "";
-    apr_table_do(
-        [](void* rec, const char*, const char* value) -> int {
-          static_cast<sticky::RouteInput*>(rec)->cookie_headers.emplace_back(value);
-          return 1;
-        },
-        &in, r->headers_in, "Cookie", nullptr);
-    const sticky::Candidates found = sticky::ExtractCandidates(in, b->cfg.sticky);
-    for (const sticky::Candidate& cand : found) {
-      bool known = false;
-      Member* m = StickyMember(b, cand.route, tried, now, &known);
-      if (!known) continue;
-      c.route.assign(cand.route);
-      if (m != nullptr) {
-        c.member = m;
-        c.sticky = true;
-        return c;
-      }
-      if (b->cfg.nofailover) {
-        c.refused = true;
-        return c;
-      }
-      break;
-    }
+AttemptResult Attempt(request_rec* r, const ServerConfig& conf, Balancer* b, Member* m,
+                      ClientRequest* req, const AttemptOptions& options) {
+  BusyGuard busy(m);
+  AttemptResult res = ForwardToMember(r, conf, b, m, req, false, options);
+  if (res.outcome == Outcome::kRetrySameMember) {
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "MCA0303: %s; retrying %s on a new connection",
+                  res.why.c_str(), m->name.c_str());
+    res = ForwardToMember(r, conf, b, m, req, true, options);
+    if (res.outcome == Outcome::kRetrySameMember) res.outcome = Outcome::kMemberDown;
   }
-  c.member = Balance(b, tried, now);
-  return c;
+  return res;
 }
 
-void SetBalancerEnv(request_rec* r, Balancer* b, const Choice& c) {
-  apr_table_setn(r->subprocess_env, "BALANCER_NAME",
-                 apr_pstrcat(r->pool, "balancer://", b->name.c_str(), nullptr));
-  apr_table_setn(r->subprocess_env, "BALANCER_WORKER_NAME",
-                 apr_pstrdup(r->pool, c.member->name.c_str()));
-  apr_table_setn(r->subprocess_env, "BALANCER_WORKER_ROUTE",
-                 apr_pstrdup(r->pool, c.member->cfg.route.c_str()));
-  if (!c.route.empty()) {
-    apr_table_setn(r->subprocess_env, "BALANCER_SESSION_ROUTE",
-                   apr_pstrdup(r->pool, c.route.c_str()));
-    apr_table_setn(r->subprocess_env, "BALANCER_SESSION_STICKY",
-                   apr_pstrdup(r->pool, b->cfg.sticky.cookie_name.c_str()));
-  }
-  if (!c.route.empty() && c.route != c.member->cfg.route) {
-    apr_table_setn(r->subprocess_env, "BALANCER_ROUTE_CHANGED", "1");
-  }
-}
-
-void MarkInError(request_rec* r, Balancer* b, Member* m, const std::string& why) {
-  if (!m->Has(config::kStatusIgnoreErrors)) m->error_until.store(apr_time_now() + m->retry());
-  ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                "MCA0302: member %s of balancer %s failed: %s; out of rotation for %d s",
-                m->name.c_str(), b->name.c_str(), why.c_str(),
-                static_cast<int>(apr_time_sec(m->retry())));
-}
+constexpr apr_interval_time_t kBalancerWaitStep = apr_time_from_msec(100);
 
 int ServeFromBalancer(request_rec* r, const ServerConfig& conf, Balancer* b, ClientRequest* req) {
-  std::vector<Member*> tried;
+  SessionRoutes routes;
+  ExtractRoutes(r, b, &routes);
+  balance::SelectRequest rq;
+  rq.lb_method = LbMethodOf(b);
+  rq.AddRoutes(routes.candidates);
+  rq.nofailover = b->cfg.nofailover;
+  rq.force_recovery = b->cfg.force_recovery;
+  const int32_t configured_attempts = balance::AtomicLoad(b->slot->max_attempts);
   const int max_attempts =
-      b->cfg.max_attempts_set ? b->cfg.max_attempts : static_cast<int>(b->members.size()) - 1;
-  for (int attempt = 0;; ++attempt) {
-    Choice c = Select(r, b, tried);
-    if (c.member == nullptr) {
+      configured_attempts >= 0 ? configured_attempts : static_cast<int>(b->members.size()) - 1;
+  // balancer timeout=: wait that long for a member to come back before answering 503.
+  const apr_interval_time_t wait = balance::AtomicLoad(b->slot->timeout);
+  const apr_time_t deadline = apr_time_now() + (wait > 0 ? wait : 0);
+  int failures = 0;
+  for (;;) {
+    rq.now = apr_time_now();
+    const balance::Selection sel = Choose(b, rq);
+    if (sel.index < 0) {
+      if (sel.reason == balance::Reason::kAllDown && rq.now < deadline) {
+        apr_sleep(std::min(kBalancerWaitStep, deadline - rq.now));
+        continue;
+      }
       ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                     "MCA0301: no member of balancer %s can serve %s: %s", b->name.c_str(), r->uri,
-                    c.refused            ? "the session's member is down and nofailover is On"
-                    : b->members.empty() ? "the balancer has no members"
-                                         : "every member is down, disabled or was tried");
+                    balance::ReasonName(sel.reason));
       return HTTP_SERVICE_UNAVAILABLE;
     }
-    SetBalancerEnv(r, b, c);
-    AttemptResult res = ForwardToMember(r, conf, b, c.member, req, false);
-    if (res.outcome == Outcome::kRetrySameMember) {
-      ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "MCA0303: %s; retrying %s on a new connection",
-                    res.why.c_str(), c.member->name.c_str());
-      res = ForwardToMember(r, conf, b, c.member, req, true);
-      if (res.outcome == Outcome::kRetrySameMember) res.outcome = Outcome::kMemberDown;
+    const auto index = static_cast<size_t>(sel.index);
+    Member* m = b->members[index];
+    SetBalancerEnv(r, b, m, sel);
+    if (sel.forced_recovery) {
+      ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                    "MCA0307: every member of balancer %s is in error; trying %s anyway "
+                    "(forcerecovery)",
+                    b->name.c_str(), m->name.c_str());
     }
+    AttemptOptions options;
+    std::bitset<balance::kMaxMembers> others = rq.tried;
+    others.set(index);
+    options.may_fail_over =
+        req->Replayable() && failures < max_attempts && AnotherCanServe(b, others, rq.now);
+    const AttemptResult res = Attempt(r, conf, b, m, req, options);
     switch (res.outcome) {
       case Outcome::kDone:
+        if (res.mark_error) MarkInError(r, b, m, res.why);
         return kHttpdOk;
       case Outcome::kClientError:
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "MCA0304: %s", res.why.c_str());
         return res.http_status;
       case Outcome::kTimeout:
-        if (b->cfg.fail_on_timeout) MarkInError(r, b, c.member, res.why);
+        if (b->cfg.fail_on_timeout) MarkInError(r, b, m, res.why);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "MCA0305: %s", res.why.c_str());
         return HTTP_GATEWAY_TIME_OUT;
       case Outcome::kBadGateway:
@@ -205,17 +209,26 @@ int ServeFromBalancer(request_rec* r, const ServerConfig& conf, Balancer* b, Cli
         return HTTP_BAD_GATEWAY;
       case Outcome::kMemberDown:
       case Outcome::kRetrySameMember:
-        MarkInError(r, b, c.member, res.why);
-        tried.push_back(c.member);
-        if (req->body_streamed || attempt >= max_attempts) {
-          ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                        "MCA0301: no member of balancer %s could serve %s: %s", b->name.c_str(),
-                        r->uri,
-                        req->body_streamed ? "the request body was already streamed to a member"
-                                           : "every member tried failed (maxattempts reached)");
-          return HTTP_SERVICE_UNAVAILABLE;
-        }
+      case Outcome::kFailStatus:
+        MarkInError(r, b, m, res.why);
         break;
+      case Outcome::kNoAnswer:
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "MCA0308: %s", res.why.c_str());
+        break;
+    }
+    rq.tried.set(index);
+    ++failures;
+    if (!req->Replayable() || failures > max_attempts) {
+      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                    "MCA0301: no member of balancer %s could serve %s: %s", b->name.c_str(), r->uri,
+                    !req->Replayable()
+                        ? "the request body was larger than replaybuffer, so it cannot be sent "
+                          "to another member"
+                        : apr_psprintf(r->pool,
+                                       "the %d member(s) tried are down or failed (maxattempts "
+                                       "is %d)",
+                                       failures, max_attempts));
+      return res.outcome == Outcome::kNoAnswer ? HTTP_BAD_GATEWAY : HTTP_SERVICE_UNAVAILABLE;
     }
   }
 }
@@ -275,6 +288,7 @@ int Handle(request_rec* r) noexcept {
     for (const Member* m : map->balancer->members) {
       packet = std::min(packet, m->pool_settings.packet_size);
     }
+    req.replay_limit = map->balancer->cfg.replay_buffer;
     status = ReadInitialBody(r, &req, packet);
     if (status != kHttpdOk) return status;
     return ServeFromBalancer(r, conf, map->balancer, &req);

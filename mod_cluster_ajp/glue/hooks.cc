@@ -3,6 +3,7 @@
 #include <string>
 
 #include "glue/config.h"
+#include "glue/shared.h"
 #include "mca/version.h"
 
 namespace mca::glue {
@@ -69,12 +70,15 @@ int PreConfig(apr_pool_t* /*pconf*/, apr_pool_t* /*plog*/, apr_pool_t* /*ptemp*/
   return kHttpdOk;
 }
 
-int PostConfig(apr_pool_t* /*pconf*/, apr_pool_t* /*plog*/, apr_pool_t* /*ptemp*/,
+int PostConfig(apr_pool_t* pconf, apr_pool_t* /*plog*/, apr_pool_t* /*ptemp*/,
                server_rec* s) noexcept {
   try {
     // post_config runs twice at start-up and again on every graceful restart: Settle is
     // idempotent and keeps no state outside the configuration pool.
     for (server_rec* v = s; v != nullptr; v = v->next) Settle(v, GetServerConfig(v));
+    // The shared table exists before the children fork; a restart keeps it and its counters.
+    const int status = AttachSharedTable(pconf, s);
+    if (status != kHttpdOk) return status;
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "MCA0001: mod_cluster_ajp %s configured", kVersion);
     return kHttpdOk;
   } catch (...) {
@@ -86,13 +90,8 @@ void ChildInit(apr_pool_t* pchild, server_rec* s) noexcept {
   try {
     for (server_rec* v = s; v != nullptr; v = v->next) {
       for (Balancer* b : GetServerConfig(v)->balancers) {
-        if (b->lock == nullptr) {
-          apr_thread_mutex_create(&b->lock, APR_THREAD_MUTEX_DEFAULT, pchild);
-        }
         for (Member* m : b->members) {
           if (m->pool == nullptr) m->pool = ConnectionPool::Create(pchild, m->pool_settings);
-          // status=+E: start in error, tried again after `retry`.
-          if (m->Has(config::kStatusInError)) m->error_until.store(apr_time_now() + m->retry());
         }
       }
     }

@@ -4,11 +4,15 @@
 #ifndef MCA_GLUE_HTTPD_INCLUDES_H_
 #define MCA_GLUE_HTTPD_INCLUDES_H_
 
+#include <pthread.h>
+
 #include "httpd.h"
 #include "ap_mpm.h"
+#include "apr_shm.h"
 #include "apr_strings.h"
 #include "apr_thread_cond.h"
 #include "apr_thread_mutex.h"
+#include "apr_uuid.h"
 #include "http_config.h"
 #include "http_core.h"
 #include "http_log.h"

@@ -161,8 +161,13 @@ struct Selection {
   bool route_changed = false;  // route is not empty and differs from the chosen member's route
 };
 
-// Chooses a member for `request` among members[0..n). See the rules above; `*out` is always
-// filled. Writes only members[i].current_weight. The caller holds the balancer's lock.
+// Chooses a member for `request` among *members[0..n) (the balancer's members in configuration
+// order, wherever their states live). See the rules above; `*out` is always filled. Writes only
+// members[i]->current_weight. The caller holds the balancer's lock. Fields other processes
+// update without that lock (status, error_until, busy, traffic) are read with atomic.h.
+void Select(const SelectRequest& request, MemberState* const* members, size_t n,
+            Selection* out) noexcept;
+// The same over a contiguous array members[0..n).
 void Select(const SelectRequest& request, MemberState* members, size_t n, Selection* out) noexcept;
 
 }  // namespace mca::balance

@@ -11,6 +11,7 @@
 //   - members are ajp:// only (we are not a general proxy);
 //   - iobuffersize is the AJP packet size, so a nonzero value is also at most 65536;
 //   - hardmax is ours: a cap on a member's connections summed over all child processes;
+//   - replaybuffer is ours (balancer): how much request body is kept for failover;
 //   - health checks default to hcmethod=CPING every 2 s (mod_proxy_hcheck: NONE, 30 s): a CPing
 //     is a 5-byte AJP message, cheap enough to run by default;
 //   - mod_proxy parameters that mean nothing for AJP (upgrade, flusher, addressttl, ...) are
@@ -60,6 +61,8 @@ inline constexpr int64_t kMaxInt = 2147483647;
 inline constexpr uint32_t kMinBufferSize = 512;
 inline constexpr uint32_t kDefaultIoBufferSize = 8192;  // AJP's default packet size
 inline constexpr uint32_t kMaxIoBufferSize = 65536;     // AJP's largest packet size
+inline constexpr uint32_t kDefaultReplayBuffer = 65536;
+inline constexpr int64_t kMaxReplayBuffer = int64_t{16} * 1024 * 1024;
 inline constexpr Duration kDefaultRetry = std::chrono::seconds(60);
 inline constexpr Duration kDefaultFlushWait = std::chrono::milliseconds(10);
 inline constexpr Duration kDefaultHcInterval = std::chrono::seconds(2);
@@ -215,6 +218,10 @@ struct BalancerConfig {
   bool growth_set = false;
   std::string nonce;  // manager nonce; set and empty: nonce=None (no nonce check)
   bool nonce_set = false;
+  // Ours: request body bytes kept so that a request can be sent again to another member when
+  // the first one failed before answering; 0: only bodiless requests fail over.
+  uint32_t replay_buffer = kDefaultReplayBuffer;
+  bool replay_buffer_set = false;
 };
 
 // ---- key=value tokens -----------------------------------------------------------------------

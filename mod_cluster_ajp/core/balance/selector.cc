@@ -4,7 +4,10 @@
 // Must not depend on: httpd, APR, a clock, a random source, the heap.
 #include "mca/balance/selector.h"
 
+#include <array>
 #include <cstring>
+
+#include "mca/balance/atomic.h"
 
 namespace mca::balance {
 namespace {
@@ -15,27 +18,37 @@ constexpr uint32_t kCannotServe =
 // One run over the table: the request, and whether errors are ignored (forced recovery).
 struct Pass {
   const SelectRequest& request;
-  MemberState* members;
+  MemberState* const* table;
   size_t n;
   bool ignore_errors;
+
+  MemberState& operator[](size_t i) const { return *table[i]; }
 };
 
+// Fields other processes write without the balancer lock are read atomically.
+uint32_t StatusOf(const MemberState& m) { return AtomicLoad(m.status); }
+int64_t BusyOf(const MemberState& m) {
+  const int64_t busy = AtomicLoad(m.busy);
+  return busy < 0 ? 0 : busy;  // a count that went below zero (a child died) reads as idle
+}
+
 bool InError(const MemberState& m, int64_t now, bool ignore_errors) {
-  if (ignore_errors || (m.status & config::kStatusIgnoreErrors) != 0) return false;
-  return (m.status & config::kStatusInError) != 0 || m.error_until > now;
+  const uint32_t status = StatusOf(m);
+  if (ignore_errors || (status & config::kStatusIgnoreErrors) != 0) return false;
+  return (status & config::kStatusInError) != 0 || AtomicLoad(m.error_until) > now;
 }
 
 // Not tried, not D/S/C, not in error: may take a sticky request (draining or not).
 bool CanServeSticky(const Pass& p, size_t i) {
-  const MemberState& m = p.members[i];
-  return !p.request.tried[i] && (m.status & kCannotServe) == 0 &&
+  const MemberState& m = p[i];
+  return !p.request.tried[i] && (StatusOf(m) & kCannotServe) == 0 &&
          !InError(m, p.request.now, p.ignore_errors);
 }
 
 // May be balanced to, tried or not.
 bool Balanceable(const Pass& p, size_t i) {
-  const MemberState& m = p.members[i];
-  return (m.status & (kCannotServe | config::kStatusDraining)) == 0 &&
+  const MemberState& m = p[i];
+  return (StatusOf(m) & (kCannotServe | config::kStatusDraining)) == 0 &&
          !InError(m, p.request.now, p.ignore_errors);
 }
 
@@ -48,9 +61,10 @@ struct Tier {
 };
 
 Tier TierOf(const MemberState& m) {
-  const int role = (m.status & config::kStatusHotSpare) != 0     ? 1
-                   : (m.status & config::kStatusHotStandby) != 0 ? 2
-                                                                 : 0;
+  const uint32_t status = StatusOf(m);
+  const int role = (status & config::kStatusHotSpare) != 0     ? 1
+                   : (status & config::kStatusHotStandby) != 0 ? 2
+                                                               : 0;
   return Tier{role, m.lbset};
 }
 
@@ -61,10 +75,10 @@ int64_t Weight(const MemberState& m) {
 }
 
 // Index of the first member whose route is `route`, or -1.
-int FindRoute(const MemberState* members, size_t n, std::string_view route) {
+int FindRoute(const Pass& p, std::string_view route) {
   if (route.empty() || route.size() >= kRouteSize) return -1;
-  for (size_t i = 0; i < n; ++i) {
-    if (RouteEquals(members[i].route, route)) return static_cast<int>(i);
+  for (size_t i = 0; i < p.n; ++i) {
+    if (RouteEquals(p[i].route, route)) return static_cast<int>(i);
   }
   return -1;
 }
@@ -76,16 +90,18 @@ int SmoothWeighted(const Pass& p, In in) {
   int64_t total = 0;
   for (size_t i = 0; i < p.n; ++i) {
     if (!in(i)) continue;
-    MemberState& m = p.members[i];
+    MemberState& m = p[i];
     if (m.current_weight > kMaxCurrentWeight || m.current_weight < -kMaxCurrentWeight) {
       m.current_weight = 0;
     }
     const int64_t w = Weight(m);
     m.current_weight += w;
     total += w;
-    if (best < 0 || m.current_weight > p.members[best].current_weight) best = static_cast<int>(i);
+    if (best < 0 || m.current_weight > p[static_cast<size_t>(best)].current_weight) {
+      best = static_cast<int>(i);
+    }
   }
-  if (best >= 0) p.members[best].current_weight -= total;
+  if (best >= 0) p[static_cast<size_t>(best)].current_weight -= total;
   return best;
 }
 
@@ -94,7 +110,7 @@ bool Sticky(const Pass& p, Selection* out) {
   const SelectRequest& rq = p.request;
   for (size_t r = 0; r < rq.route_count && r < rq.routes.size(); ++r) {
     const std::string_view route = rq.routes[r];
-    int m = FindRoute(p.members, p.n, route);
+    int m = FindRoute(p, route);
     if (m < 0) {
       if (out->route.empty()) out->route = route;
       continue;
@@ -112,7 +128,7 @@ bool Sticky(const Pass& p, Selection* out) {
         return true;
       }
       if (hop == kMaxRedirectHops) break;
-      m = FindRoute(p.members, p.n, RedirectOf(p.members[m]));
+      m = FindRoute(p, RedirectOf(p[static_cast<size_t>(m)]));
     }
   }
   return false;
@@ -127,7 +143,7 @@ int Balance(const Pass& p, Reason* reason) {
     if (!Balanceable(p, i)) continue;
     any_balanceable = true;
     if (p.request.tried[i]) continue;
-    const Tier t = TierOf(p.members[i]);
+    const Tier t = TierOf(p[i]);
     if (!have_tier || t < tier) tier = t;
     have_tier = true;
   }
@@ -136,7 +152,7 @@ int Balance(const Pass& p, Reason* reason) {
     return -1;
   }
   const auto in_tier = [&p, tier](size_t i) {
-    return !p.request.tried[i] && Balanceable(p, i) && TierOf(p.members[i]) == tier;
+    return !p.request.tried[i] && Balanceable(p, i) && TierOf(p[i]) == tier;
   };
   int best = -1;
   switch (p.request.lb_method) {
@@ -148,17 +164,17 @@ int Balance(const Pass& p, Reason* reason) {
       int64_t least = 0;
       for (size_t i = 0; i < p.n; ++i) {
         if (!in_tier(i)) continue;
-        if (!have || p.members[i].busy < least) least = p.members[i].busy;
+        if (!have || BusyOf(p[i]) < least) least = BusyOf(p[i]);
         have = true;
       }
-      best = SmoothWeighted(p, [&](size_t i) { return in_tier(i) && p.members[i].busy == least; });
+      best = SmoothWeighted(p, [&](size_t i) { return in_tier(i) && BusyOf(p[i]) == least; });
       break;
     }
     case config::LbMethod::kByTraffic: {
       // traffic/weight compared as traffic_a * weight_b against traffic_b * weight_a: exact.
       using Wide = unsigned __int128;
       const auto scaled = [&p](size_t i, size_t j) {
-        return static_cast<Wide>(p.members[i].traffic) * static_cast<Wide>(Weight(p.members[j]));
+        return static_cast<Wide>(AtomicLoad(p[i].traffic)) * static_cast<Wide>(Weight(p[j]));
       };
       int least = -1;
       for (size_t i = 0; i < p.n; ++i) {
@@ -196,8 +212,8 @@ void Run(const Pass& p, Selection* out) {
 bool ShouldForceRecovery(const Pass& p) {
   bool any_in_error = false;
   for (size_t i = 0; i < p.n; ++i) {
-    if (p.request.tried[i] || (p.members[i].status & kCannotServe) != 0) continue;
-    if (!InError(p.members[i], p.request.now, false)) return false;
+    if (p.request.tried[i] || (StatusOf(p[i]) & kCannotServe) != 0) continue;
+    if (!InError(p[i], p.request.now, false)) return false;
     any_in_error = true;
   }
   return any_in_error;
@@ -270,7 +286,8 @@ const char* ReasonName(Reason reason) noexcept {
   return "unknown";
 }
 
-void Select(const SelectRequest& request, MemberState* members, size_t n, Selection* out) noexcept {
+void Select(const SelectRequest& request, MemberState* const* members, size_t n,
+            Selection* out) noexcept {
   *out = Selection{};
   if (n == 0 || members == nullptr) {
     out->reason = Reason::kNoMembers;
@@ -287,8 +304,19 @@ void Select(const SelectRequest& request, MemberState* members, size_t n, Select
     if (out->index < 0) out->forced_recovery = false;
   }
   if (out->index >= 0 && !out->route.empty()) {
-    out->route_changed = !RouteEquals(members[out->index].route, out->route);
+    out->route_changed = !RouteEquals(members[out->index]->route, out->route);
   }
+}
+
+void Select(const SelectRequest& request, MemberState* members, size_t n, Selection* out) noexcept {
+  std::array<MemberState*, kMaxMembers> table;
+  if (members == nullptr || n == 0 || n > kMaxMembers) {
+    *out = Selection{};
+    out->reason = n > kMaxMembers ? Reason::kTooManyMembers : Reason::kNoMembers;
+    return;
+  }
+  for (size_t i = 0; i < n; ++i) table[i] = &members[i];
+  Select(request, table.data(), n, out);
 }
 
 }  // namespace mca::balance

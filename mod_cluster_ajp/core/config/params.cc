@@ -443,6 +443,16 @@ constexpr BalancerParam kBalancerParams[] = {
        return err;
      }},
     {"nonce", SetNonce},
+    {"replaybuffer",
+     [](K k, V v, BalancerConfig* b) {
+       int bytes = 0;
+       Error err = SetInt(k, v, 0, kMaxReplayBuffer, &bytes);
+       if (err.empty()) {
+         b->replay_buffer = static_cast<uint32_t>(bytes);
+         b->replay_buffer_set = true;
+       }
+       return err;
+     }},
 };
 
 // mod_proxy parameters that have no meaning here; named so the message can say so.

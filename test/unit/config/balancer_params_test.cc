@@ -16,7 +16,7 @@ using test::Dump;
 
 constexpr const char* kBalancerKeys =
     "stickysession, stickysessionsep, scolonpathdelim, lbmethod, maxattempts, nofailover, "
-    "timeout, failonstatus, failontimeout, forcerecovery, growth, nonce";
+    "timeout, failonstatus, failontimeout, forcerecovery, growth, nonce, replaybuffer";
 
 BalancerConfig Apply(BalancerConfig b, std::initializer_list<std::string_view> tokens) {
   for (std::string_view t : tokens) {
@@ -183,6 +183,15 @@ class ConfigBalancerParamsTest : public CppUnit::TestFixture {
       CPPUNIT_ASSERT_EQUAL(
           "growth=" + std::string(value) + ": must be a whole number from 1 to 100",
           Err(std::string("growth=") + value));
+    }
+    CPPUNIT_ASSERT(BalancerConfig().replay_buffer == 65536 && !BalancerConfig().replay_buffer_set);
+    b = B({"replaybuffer=0"});
+    CPPUNIT_ASSERT(b.replay_buffer == 0 && b.replay_buffer_set);
+    CPPUNIT_ASSERT_EQUAL(16777216u, B({"replaybuffer=16777216"}).replay_buffer);
+    for (const char* value : {"16777217", "-1", "64K", ""}) {
+      CPPUNIT_ASSERT_EQUAL(
+          "replaybuffer=" + std::string(value) + ": must be a whole number from 0 to 16777216",
+          Err(std::string("replaybuffer=") + value));
     }
     b = B({"timeout=1"});
     CPPUNIT_ASSERT(b.timeout == seconds(1) && b.timeout_set);

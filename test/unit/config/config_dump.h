@@ -65,6 +65,7 @@ inline std::string Dump(const BalancerConfig& b) {
   add("failontimeout", std::to_string(b.fail_on_timeout) + (b.fail_on_timeout_set ? "*" : ""));
   add("forcerecovery", std::to_string(b.force_recovery) + (b.force_recovery_set ? "*" : ""));
   add("growth", std::to_string(b.growth) + (b.growth_set ? "*" : ""));
+  add("replaybuffer", std::to_string(b.replay_buffer) + (b.replay_buffer_set ? "*" : ""));
   add("nonce", b.nonce + (b.nonce_set ? "*" : ""));
   return o;
 }
