@@ -3,6 +3,7 @@
 #include "glue/directives.h"
 #include "glue/handler.h"
 #include "glue/hooks.h"
+#include "glue/manager.h"
 
 namespace {
 
@@ -16,6 +17,7 @@ void mca_child_init(apr_pool_t* pchild, server_rec* s) { mca::glue::ChildInit(pc
 int mca_translate_name(request_rec* r) { return mca::glue::TranslateName(r); }
 int mca_map_to_storage(request_rec* r) { return mca::glue::MapToStorage(r); }
 int mca_handler(request_rec* r) { return mca::glue::Handle(r); }
+int mca_manager(request_rec* r) { return mca::glue::HandleManager(r); }
 void* mca_create_server_config(apr_pool_t* p, server_rec* s) {
   return mca::glue::CreateServerConfig(p, s);
 }
@@ -31,6 +33,7 @@ void mca_register_hooks(apr_pool_t* /*p*/) {
   ap_hook_translate_name(mca_translate_name, nullptr, nullptr, APR_HOOK_FIRST);
   ap_hook_map_to_storage(mca_map_to_storage, nullptr, nullptr, APR_HOOK_FIRST);
   ap_hook_handler(mca_handler, nullptr, nullptr, APR_HOOK_FIRST);
+  ap_hook_handler(mca_manager, nullptr, nullptr, APR_HOOK_MIDDLE);
 }
 
 }  // namespace

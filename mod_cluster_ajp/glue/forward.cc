@@ -246,6 +246,8 @@ class Attempt {
   Connection* conn_ = nullptr;
   bool slot_ = false;
   bool reused_ = false;
+  // The container began its answer: a message other than GET_BODY_CHUNK arrived, or part of
+  // one. Until then a closed connection may be retried (stale) or replayed elsewhere.
   bool received_any_ = false;
   bool headers_sent_ = false;
   bool client_gone_ = false;
@@ -393,10 +395,8 @@ AttemptResult Attempt::Loop() {
     if (st.code == Errc::kNeedMore) {
       apr_size_t len = 0;
       const apr_status_t rv = ReadMore(&len);
-      if (len > 0) {
-        received_any_ = true;
-        continue;
-      }
+      if (len > 0) continue;
+      if (stream.buffered() > 0) received_any_ = true;
       if (APR_STATUS_IS_TIMEUP(rv)) {
         return Broken(Outcome::kTimeout,
                       "no answer from " + member_->name + " within " +
@@ -420,6 +420,7 @@ AttemptResult Attempt::Loop() {
       return Broken(Outcome::kBadGateway,
                     "protocol error from " + member_->name + ": " + Describe(st));
     }
+    if (m.type != ajp::JK_AJP13_GET_BODY_CHUNK) received_any_ = true;
     bool finished = false;
     AttemptResult res = OnAction(m, exchange_.OnMessage(m), &finished);
     if (finished) return res;

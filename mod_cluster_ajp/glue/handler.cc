@@ -139,7 +139,9 @@ AttemptResult Attempt(request_rec* r, const ServerConfig& conf, Balancer* b, Mem
                       ClientRequest* req, const AttemptOptions& options) {
   BusyGuard busy(m);
   AttemptResult res = ForwardToMember(r, conf, b, m, req, false, options);
-  if (res.outcome == Outcome::kRetrySameMember) {
+  if (res.outcome == Outcome::kRetrySameMember && !req->Replayable()) {
+    res.outcome = Outcome::kNoAnswer;  // the body cannot be sent again, not even here
+  } else if (res.outcome == Outcome::kRetrySameMember) {
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "MCA0303: %s; retrying %s on a new connection",
                   res.why.c_str(), m->name.c_str());
     res = ForwardToMember(r, conf, b, m, req, true, options);
@@ -156,7 +158,7 @@ int ServeFromBalancer(request_rec* r, const ServerConfig& conf, Balancer* b, Cli
   balance::SelectRequest rq;
   rq.lb_method = LbMethodOf(b);
   rq.AddRoutes(routes.candidates);
-  rq.nofailover = b->cfg.nofailover;
+  rq.nofailover = balance::AtomicLoad(b->slot->sticky_force) != 0;
   rq.force_recovery = b->cfg.force_recovery;
   const int32_t configured_attempts = balance::AtomicLoad(b->slot->max_attempts);
   const int max_attempts =

@@ -124,6 +124,7 @@ void ApplyBalancer(Balancer* b) {
     slot.max_attempts = c.max_attempts_set ? c.max_attempts : -1;
   }
   if ((slot.edited & balance::kEditedTimeout) == 0) slot.timeout = c.timeout.count();
+  if ((slot.edited & balance::kEditedNofailover) == 0) slot.sticky_force = c.nofailover ? 1 : 0;
   if ((slot.edited & balance::kEditedStickySession) == 0) {
     balance::SetField(slot.sticky_session, sizeof slot.sticky_session, c.sticky_session);
   }

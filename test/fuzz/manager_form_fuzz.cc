@@ -1,9 +1,10 @@
-// libFuzzer target for the balancer manager (core/manager: form.cc, render.cc, snapshot.cc).
+// libFuzzer target for the balancer manager (core/manager: form.cc, render.cc, html.cc,
+// snapshot.cc).
 //
 // Input: a form body. It goes through ParseForm, then ParseCommand on the fields. The same bytes
 // also build a Snapshot (see BuildSnapshot: the decoded field values become balancer names,
 // member URLs, routes, ... and their bytes drive the numbers and flags), which is rendered as
-// JSON, XML and Prometheus text.
+// JSON, XML, Prometheus text and the HTML page (with HtmlOptions also from the fields).
 //
 // Checks, besides ASan/UBSan:
 //   - ParseForm: on error the message is one line of printable ASCII and the output untouched;
@@ -16,9 +17,14 @@
 //   - ConstantTimeEquals agrees with ==;
 //   - RenderJson is valid JSON (a strict checker: balanced brackets and quotes, valid UTF-8, no
 //     raw control character); XML and Prometheus output are valid UTF-8, and every Prometheus
-//     line is a comment or one sample line.
+//     line is a comment or one sample line;
+//   - RenderHtml is valid UTF-8 with no "<script" anywhere, and escapes every string: the page
+//     of a copy of the snapshot whose strings have each of < > " ' replaced by 'x' (same lengths,
+//     same emptiness, so the same elements) has exactly as many '<', '>', '"' and '\'': any
+//     of them that came through from a snapshot string unescaped would add to the count.
 //
 // Must not depend on: httpd, APR.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -158,6 +164,51 @@ mgr::Snapshot BuildSnapshot(const mgr::Fields& fields, std::string_view raw) {
   return s;
 }
 
+mgr::HtmlOptions BuildOptions(const mgr::Fields& fields, std::string_view raw) {
+  mgr::HtmlOptions o;
+  const auto value = [&fields](size_t i) {
+    return fields.empty() ? std::string() : fields[i % fields.size()].second;
+  };
+  o.action = value(0);
+  o.message = value(1);
+  o.server_version = value(2);
+  o.message_is_error = !raw.empty() && (raw.back() & 1) != 0;
+  o.refresh_seconds = raw.size() > 1 ? static_cast<signed char>(raw[raw.size() - 2]) : 0;
+  return o;
+}
+
+// Each of < > " ' becomes 'x'.
+void Defuse(std::string* s) {
+  for (char& c : *s) {
+    if (c == '<' || c == '>' || c == '"' || c == '\'') c = 'x';
+  }
+}
+
+void CheckHtml(mgr::Snapshot snapshot, mgr::HtmlOptions options) {
+  const std::string html = mgr::RenderHtml(snapshot, options);
+  Check(mca::manager::test::IsValidUtf8(html));
+  Check(html.find("<script") == std::string::npos);
+  Check(html.rfind("<!DOCTYPE html>\n", 0) == 0);
+  for (mgr::BalancerView& b : snapshot.balancers) {
+    Defuse(&b.name);
+    Defuse(&b.sticky_session);
+    Defuse(&b.nonce);
+    for (mgr::MemberView& m : b.members) {
+      Defuse(&m.url);
+      Defuse(&m.route);
+      Defuse(&m.redirect);
+      Defuse(&m.check_reason);
+    }
+  }
+  Defuse(&options.action);
+  Defuse(&options.message);
+  Defuse(&options.server_version);
+  const std::string plain = mgr::RenderHtml(snapshot, options);
+  for (char c : {'<', '>', '"', '\''}) {
+    Check(std::count(html.begin(), html.end(), c) == std::count(plain.begin(), plain.end(), c));
+  }
+}
+
 void CheckPrometheus(const std::string& text) {
   Check(mca::manager::test::IsValidUtf8(text));
   Check(!text.empty() && text.back() == '\n');
@@ -253,5 +304,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check(mca::manager::test::IsValidUtf8(xml));
   Check(xml.find('\r') == std::string::npos);
   CheckPrometheus(mgr::RenderPrometheus(snapshot));
+  CheckHtml(snapshot, BuildOptions(fields, in));
   return 0;
 }

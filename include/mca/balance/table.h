@@ -61,6 +61,7 @@ enum EditedField : uint32_t {
   kEditedMaxAttempts = 1u << 9,
   kEditedTimeout = 1u << 10,
   kEditedStickySession = 1u << 11,
+  kEditedNofailover = 1u << 12,
 };
 
 struct MemberSlot {
@@ -94,8 +95,8 @@ struct BalancerSlot {
   uint32_t generation;  // changes when the manager adds or removes a member
   uint32_t lb_method;   // config::LbMethod
   int32_t max_attempts;
-  uint32_t sticky_force;
-  int64_t timeout;  // microseconds
+  uint32_t sticky_force;  // nofailover
+  int64_t timeout;        // microseconds
   char nonce[kNonceSize];
   char sticky_session[config::kMaxStickyLength + 1];
   alignas(64) unsigned char lock[kLockSize];  // storage for the glue's process-shared mutex

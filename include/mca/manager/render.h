@@ -1,9 +1,9 @@
-// The balancer manager's machine-readable views of a Snapshot: JSON (for our page's script and
-// for tools), XML (mod_proxy_balancer's ?xml=1 document, element for element), and the
-// Prometheus text exposition format 0.0.4. The HTML page is the glue's (it needs httpd's
-// escaping and the request's URL).
+// The balancer manager's views of a Snapshot: JSON (for scripts and tools), XML
+// (mod_proxy_balancer's ?xml=1 document, element for element), the Prometheus text exposition
+// format 0.0.4, and the HTML page people use (RenderHtml: the tables and the edit forms; the glue
+// passes in the request's URL and the notice to show, the core escapes everything).
 //
-// Rules shared by the three:
+// Rules shared by the four:
 //   - Every string from the snapshot is escaped for its format; bytes that are not valid UTF-8
 //     (and, in XML, characters XML 1.0 forbids) become U+FFFD, so the output is always valid
 //     UTF-8 and well-formed whatever the table holds.
@@ -11,8 +11,9 @@
 //     mod_proxy_balancer's %.2f).
 //   - busy and connections below 0 (counters settling) are shown as 0.
 //   - "healthy" is MemberHealthy (snapshot.h): health checks pass and the member is not in error.
-//   - The nonce appears only in JSON (our page needs it to post edits); Prometheus scrapes must
-//     not carry it, and mod_proxy_balancer's XML never did.
+//   - The nonce appears only in JSON and in the HTML page's hidden nonce inputs (both are for
+//     posting edits); Prometheus scrapes must not carry it, and mod_proxy_balancer's XML never
+//     did.
 // Output is deterministic: balancers and members in snapshot order, no clock read.
 //
 // Must not depend on: httpd, APR (no ap_escape_html, no apr_rfc822_date), anything outside the
@@ -63,9 +64,43 @@ std::string RenderXml(const Snapshot& snapshot);
 // Label values escape '\\', '"' and newline as the format requires.
 std::string RenderPrometheus(const Snapshot& snapshot);
 
+// The HTML page (RenderHtml): a complete HTML5 document in UTF-8 with an inline style sheet, no
+// script and no external resource. Every string from the snapshot or the options is escaped for
+// text and attribute values alike (& < > " ' as entities; control characters other than tab and
+// line feed, and invalid UTF-8, as U+FFFD).
+//
+// What a browser test may rely on (NAME is the balancer name, escaped; I is the member's index in
+// its balancer, from 0):
+//   links      ACTION?format=json, ACTION?xml=1, ACTION?format=prometheus, and ACTION?refresh=5
+//              (while refresh_seconds > 0: a plain ACTION link, "Stop auto-refresh", instead)
+//   #message   the notice, class "message message-ok" or "message message-error" (only when set)
+//   #balancer-NAME          <section> of one balancer; heading "balancer://NAME"
+//   #settings-NAME          its settings form: hidden b, nonce; b_lbm (select), b_tmo, b_max,
+//                           b_sforce (select 0/1), b_ss; submit name="save"
+//   #member-NAME-I          the member's <tr>, data-state="active|draining|disabled|stopped"
+//     .badge               its health badge: class "badge badge-ok|badge-err|badge-off|badge-warn"
+//                          and data-health="healthy|unhealthy|error|off" (off: disabled or
+//                          stopped; amber badge-warn is a healthy member draining or on standby)
+//   #edit-NAME-I            the member's form (in the <tr> after #member-NAME-I): hidden b, w,
+//                           nonce; w_lf, w_ls, w_wr, w_rr; selects w_status_D/N/S/H/R/I with
+//                           options 0 and 1 (the current one selected); submit name="save"
+// Every form is method="post" with action ACTION.
+struct HtmlOptions {
+  std::string action;             // the manager's URI without query, e.g. "/balancer-manager"
+  int refresh_seconds = 0;        // > 0: <meta http-equiv="refresh" content="N">
+  std::string message;            // a one-line notice at the top ("Saved.", an error); "": none
+  bool message_is_error = false;  // shows the notice as an error
+  std::string server_version;     // shown in the footer
+};
+std::string RenderHtml(const Snapshot& snapshot, const HtmlOptions& options);
+
 // "1", "1.5", "1.25", "-0.05": value / 10^decimals with trailing zeros dropped. Exposed for
-// the glue's HTML page and for tests. decimals is 0..18.
+// the HTML page and for tests. decimals is 0..18.
 std::string FormatDecimal(int64_t value, int decimals);
+
+// "0 B", "1023 B", "1.0 KiB", "19.5 KiB", "1.2 MiB" ... "16.0 EiB": binary units, one decimal
+// rounded half up (a value that rounds to 1024.0 of a unit is shown in the next one).
+std::string FormatBytes(uint64_t bytes);
 
 // "2026-11-24T10:00:00.123Z" (UTC, milliseconds, truncated), or "" when the time lies outside the
 // years 0000..9999.

@@ -1,11 +1,11 @@
 // JSON, XML and Prometheus views of a manager Snapshot (RenderJson, RenderXml,
 // RenderPrometheus).
 //
-// Each format has one string escaper, and all three share one UTF-8 decoder: a byte that does not
-// start a valid, shortest-form UTF-8 sequence of a scalar value (no surrogates, at most U+10FFFF)
-// becomes U+FFFD and decoding goes on at the next byte. Numbers are formatted from integers
-// (hundredths, microseconds), never through floating point, so the output is exact and
-// locale-free.
+// Each format has one string escaper, and all three share one UTF-8 decoder (text_util.h, also
+// used by the HTML page in html.cc): a byte that does not start a valid, shortest-form UTF-8
+// sequence of a scalar value (no surrogates, at most U+10FFFF) becomes U+FFFD and decoding goes
+// on at the next byte. Numbers are formatted from integers (hundredths, microseconds), never
+// through floating point, so the output is exact and locale-free.
 //
 // Must not depend on: httpd, APR, <locale> or printf-style formatting, anything outside the
 // C++17 standard library and the core.
@@ -18,51 +18,16 @@
 
 #include "mca/config/params.h"
 #include "mca/manager/snapshot.h"
+#include "text_util.h"
 
 namespace mca::manager {
 namespace {
 
+using internal::DecodeUtf8;
+using internal::kReplacement;
+
 constexpr char kHexLower[] = "0123456789abcdef";
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
 constexpr int64_t kMicrosPerSecond = 1000000;
-
-// ---- UTF-8 ----------------------------------------------------------------------------------
-
-// Length (1..4) of the valid UTF-8 sequence at s[i] and its code point, or 0 when invalid.
-size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp) noexcept {
-  const auto c0 = static_cast<unsigned char>(s[i]);
-  if (c0 < 0x80) {
-    *cp = c0;
-    return 1;
-  }
-  size_t need = 0;
-  uint32_t value = 0;
-  uint32_t min = 0;
-  if (c0 >= 0xC2 && c0 <= 0xDF) {
-    need = 1;
-    value = c0 & 0x1Fu;
-    min = 0x80;
-  } else if (c0 >= 0xE0 && c0 <= 0xEF) {
-    need = 2;
-    value = c0 & 0x0Fu;
-    min = 0x800;
-  } else if (c0 >= 0xF0 && c0 <= 0xF4) {
-    need = 3;
-    value = c0 & 0x07u;
-    min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (s.size() - i <= need) return 0;
-  for (size_t k = 1; k <= need; ++k) {
-    const auto c = static_cast<unsigned char>(s[i + k]);
-    if ((c & 0xC0u) != 0x80u) return 0;
-    value = (value << 6) | (c & 0x3Fu);
-  }
-  if (value < min || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) return 0;
-  *cp = value;
-  return need + 1;
-}
 
 // ---- numbers --------------------------------------------------------------------------------
 

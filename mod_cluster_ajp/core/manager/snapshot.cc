@@ -1,5 +1,5 @@
 // Derived member states shared by the manager's views (MemberStateName, MemberInError,
-// MemberHealthy), so JSON, XML, Prometheus and the glue's HTML page agree.
+// MemberHealthy), so JSON, XML, Prometheus and the HTML page agree.
 //
 // Must not depend on: httpd, APR, anything outside the C++17 standard library and the core.
 #include "mca/manager/snapshot.h"

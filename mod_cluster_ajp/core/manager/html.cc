@@ -1,0 +1,487 @@
+// The balancer manager's HTML page (RenderHtml) and the byte counts it shows (FormatBytes).
+//
+// One escaper (AppendEscaped) writes every string that comes from the snapshot or the options,
+// in text and in attribute values alike (all attribute values are double-quoted): & < > " ' become
+// entities, invalid UTF-8 and the control characters HTML cannot carry become U+FFFD (text_util.h
+// decodes, as for the other formats). Everything else on the page is a literal of this file. The
+// nonce is written only as the value of the hidden `nonce` input of each form.
+//
+// The page needs no script: each balancer's settings and each member are edited by a plain form
+// posting mod_proxy_balancer's field names (form.h reads them). The style sheet is inline, so the
+// page works without any other request (a manager behind strict access rules, or offline).
+// Output is deterministic: balancers and members in snapshot order, no clock read.
+//
+// Must not depend on: httpd, APR (no ap_escape_html), <locale> or printf-style formatting,
+// anything outside the C++17 standard library and the core.
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <iterator>
+#include <string>
+#include <string_view>
+
+#include "mca/config/params.h"
+#include "mca/manager/render.h"
+#include "mca/manager/snapshot.h"
+#include "text_util.h"
+
+namespace mca::manager {
+namespace {
+
+using internal::DecodeUtf8;
+using internal::kReplacement;
+
+constexpr int64_t kMicrosPerSecond = 1000000;
+constexpr const char* kMemberColumns = "13";  // colspan of the edit row: the member columns
+
+// Light, dense and readable; no external font or image. Colours follow the usual traffic lights.
+constexpr const char kStyle[] = R"css(
+:root { --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --panel: #fff; --bg: #f6f8fa; }
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--fg);
+  font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", sans-serif; }
+header { display: flex; flex-wrap: wrap; align-items: baseline; gap: .4rem 1.5rem;
+  padding: .75rem 1.5rem; background: #24292f; color: #fff; }
+header h1 { margin: 0; font-size: 1.15rem; font-weight: 600; }
+header nav a { color: #d1d9e0; margin-right: .9rem; text-decoration: none; }
+header nav a:hover { color: #fff; text-decoration: underline; }
+main { padding: 1rem 1.5rem; }
+.message { margin: 1rem 1.5rem 0; padding: .6rem .9rem; border: 1px solid; border-radius: 6px; }
+.message-ok { background: #dafbe1; border-color: #4ac26b; color: #116329; }
+.message-error { background: #ffebe9; border-color: #ff8182; color: #82071e; }
+.balancer { background: var(--panel); border: 1px solid var(--line); border-radius: 8px;
+  padding: 1rem 1.25rem; margin-bottom: 1.5rem; }
+.balancer h2 { margin: 0 0 .5rem; font-size: 1.1rem; }
+.summary { margin-left: .75rem; color: var(--muted); font-size: .85rem; font-weight: normal; }
+.mono, .url, .flags { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+dl.settings { display: flex; flex-wrap: wrap; gap: .25rem 1.75rem; margin: 0 0 .75rem; }
+dl.settings div { display: flex; gap: .4rem; }
+dt { color: var(--muted); }
+dd { margin: 0; font-weight: 600; }
+form.edit { display: flex; flex-wrap: wrap; align-items: flex-end; gap: .5rem .9rem; margin: 0; }
+form.edit label { display: flex; flex-direction: column; gap: .1rem; color: var(--muted);
+  font-size: .75rem; }
+input, select { font: inherit; font-size: .85rem; color: var(--fg); background: #fff;
+  padding: .2rem .4rem; border: 1px solid var(--line); border-radius: 4px; }
+input[type=submit] { background: #1f883d; border-color: #1a7f37; color: #fff; font-weight: 600;
+  padding: .25rem 1rem; cursor: pointer; }
+input[type=submit]:hover { background: #1a7f37; }
+.scroll { overflow-x: auto; margin-top: 1rem; }
+table { border-collapse: collapse; width: 100%; }
+th, td { padding: .4rem .6rem; text-align: left; vertical-align: top; white-space: nowrap; }
+th { background: var(--bg); color: var(--muted); font-size: .75rem; font-weight: 600;
+  border-bottom: 1px solid var(--line); }
+.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.member td { border-top: 1px solid var(--line); }
+tr.edit-row td { padding-top: 0; padding-bottom: .75rem; }
+tr.edit-row form.edit { opacity: .9; }
+.badge { display: inline-block; padding: .05rem .55rem; border-radius: 999px; color: #fff;
+  font-size: .75rem; font-weight: 600; }
+.badge-ok { background: #1f883d; }
+.badge-err { background: #cf222e; }
+.badge-off { background: #818b98; }
+.badge-warn { background: #bf8700; }
+.sub { display: block; color: var(--muted); font-size: .75rem; }
+.reason { white-space: normal; max-width: 22rem; }
+.flags { margin-left: .4rem; padding: 0 .3rem; border-radius: 3px; background: #eff2f5;
+  font-size: .75rem; }
+.none { color: var(--muted); }
+footer { padding: 0 1.5rem 1.5rem; color: var(--muted); font-size: .75rem; }
+)css";
+
+// ---- escaping -------------------------------------------------------------------------------
+
+// Text and (double-quoted) attribute values. Tab and line feed stay; the other C0 controls, DEL
+// and the C1 controls are parse errors in HTML and become U+FFFD, as invalid UTF-8 does.
+void AppendEscaped(std::string* out, std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    uint32_t cp = 0;
+    const size_t n = DecodeUtf8(s, i, &cp);
+    if (n == 0) {
+      *out += kReplacement;
+      i += 1;
+      continue;
+    }
+    switch (cp) {
+      case '&':
+        *out += "&amp;";
+        break;
+      case '<':
+        *out += "&lt;";
+        break;
+      case '>':
+        *out += "&gt;";
+        break;
+      case '"':
+        *out += "&quot;";
+        break;
+      case '\'':
+        *out += "&#39;";
+        break;
+      case '\t':
+      case '\n':
+        out->push_back(static_cast<char>(cp));
+        break;
+      default:
+        if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
+          *out += kReplacement;
+        } else {
+          out->append(s.substr(i, n));
+        }
+    }
+    i += n;
+  }
+}
+
+std::string Escaped(std::string_view s) {
+  std::string out;
+  AppendEscaped(&out, s);
+  return out;
+}
+
+// ---- small pieces ---------------------------------------------------------------------------
+
+std::string Gauge(int64_t value) { return std::to_string(value < 0 ? 0 : value); }
+
+// <a href="ACTION?QUERY">TEXT</a>
+void AppendLink(std::string* out, std::string_view action, const char* query, const char* text) {
+  *out += "<a href=\"";
+  AppendEscaped(out, action);
+  *out += query;
+  *out += "\">";
+  *out += text;
+  *out += "</a>";
+}
+
+void AppendHidden(std::string* out, const char* name, std::string_view value) {
+  *out += "<input type=\"hidden\" name=\"";
+  *out += name;
+  *out += "\" value=\"";
+  AppendEscaped(out, value);
+  *out += "\">";
+}
+
+// <label>LABEL <input type="text" name=NAME value=VALUE ...></label>; `inputmode` may be null.
+void AppendTextInput(std::string* out, const char* label, const char* name, std::string_view value,
+                     const char* inputmode, int size) {
+  *out += "<label>";
+  *out += label;
+  *out += " <input type=\"text\" name=\"";
+  *out += name;
+  *out += "\" value=\"";
+  AppendEscaped(out, value);
+  *out += "\" size=\"" + std::to_string(size) + "\"";
+  if (inputmode != nullptr) {
+    *out += " inputmode=\"";
+    *out += inputmode;
+    *out += "\"";
+  }
+  *out += "></label>";
+}
+
+struct Choice {
+  const char* value;
+  const char* text;
+};
+
+// A <select> with the option whose value is `selected` marked (none when no value matches).
+void AppendSelect(std::string* out, const char* label, const char* name,
+                  std::initializer_list<Choice> choices, std::string_view selected) {
+  *out += "<label>";
+  *out += label;
+  *out += " <select name=\"";
+  *out += name;
+  *out += "\">";
+  for (const Choice& c : choices) {
+    *out += "<option value=\"";
+    *out += c.value;
+    *out += selected == c.value ? "\" selected>" : "\">";
+    *out += c.text;
+    *out += "</option>";
+  }
+  *out += "</select></label>";
+}
+
+void AppendOnOff(std::string* out, const char* label, const char* name, bool on) {
+  AppendSelect(out, label, name, {{"0", "Off"}, {"1", "On"}}, on ? "1" : "0");
+}
+
+// <form class="edit" id=ID method="post" action=ACTION> with the hidden b (and w) and nonce.
+void AppendFormStart(std::string* out, std::string_view id, std::string_view action,
+                     const BalancerView& b, const MemberView* member) {
+  *out += "<form class=\"edit\" id=\"";
+  AppendEscaped(out, id);
+  *out += "\" method=\"post\" action=\"";
+  AppendEscaped(out, action);
+  *out += "\">";
+  AppendHidden(out, "b", b.name);
+  if (member != nullptr) AppendHidden(out, "w", member->url);
+  AppendHidden(out, "nonce", b.nonce);
+  *out += '\n';
+}
+
+void AppendFormEnd(std::string* out) {
+  *out += "\n<input type=\"submit\" name=\"save\" value=\"Save\">\n</form>";
+}
+
+// ---- health ---------------------------------------------------------------------------------
+
+struct Health {
+  const char* badge;  // class after "badge "
+  const char* data;   // data-health
+  const char* text;
+};
+
+// Administratively off first (the balancer will not use the member whatever its health), then
+// errors, then failed health checks, then the amber states of a healthy member.
+Health HealthOf(const MemberView& m, int64_t now_us) {
+  if ((m.status & config::kStatusStopped) != 0) return {"badge-off", "off", "stopped"};
+  if ((m.status & config::kStatusDisabled) != 0) return {"badge-off", "off", "disabled"};
+  if (MemberInError(m, now_us)) return {"badge-err", "error", "in error"};
+  if (!MemberHealthy(m, now_us)) return {"badge-err", "unhealthy", "unhealthy"};
+  if ((m.status & config::kStatusDraining) != 0) return {"badge-warn", "healthy", "draining"};
+  if ((m.status & (config::kStatusHotStandby | config::kStatusHotSpare)) != 0) {
+    return {"badge-warn", "healthy", "standby"};
+  }
+  return {"badge-ok", "healthy", "healthy"};
+}
+
+// ---- page parts -----------------------------------------------------------------------------
+
+void AppendHead(std::string* out, const HtmlOptions& options) {
+  *out +=
+      "<!DOCTYPE html>\n"
+      "<html lang=\"en\">\n"
+      "<head>\n"
+      "<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  if (options.refresh_seconds > 0) {
+    *out += "<meta http-equiv=\"refresh\" content=\"" + std::to_string(options.refresh_seconds) +
+            "\">\n";
+  }
+  *out += "<title>Balancer Manager</title>\n<style>";
+  *out += kStyle;
+  *out += "</style>\n</head>\n<body>\n<header>\n<h1>Balancer Manager</h1>\n<nav>";
+  AppendLink(out, options.action, "", "Reload");
+  *out += ' ';
+  if (options.refresh_seconds > 0) {
+    AppendLink(out, options.action, "", "Stop auto-refresh");
+  } else {
+    AppendLink(out, options.action, "?refresh=5", "Auto-refresh (5 s)");
+  }
+  *out += ' ';
+  AppendLink(out, options.action, "?format=json", "JSON");
+  *out += ' ';
+  AppendLink(out, options.action, "?xml=1", "XML");
+  *out += ' ';
+  AppendLink(out, options.action, "?format=prometheus", "Prometheus");
+  *out += "</nav>\n</header>\n";
+  if (!options.message.empty()) {
+    *out += options.message_is_error
+                ? "<p id=\"message\" class=\"message message-error\" role=\"alert\">"
+                : "<p id=\"message\" class=\"message message-ok\" role=\"status\">";
+    AppendEscaped(out, options.message);
+    *out += "</p>\n";
+  }
+}
+
+void AppendSetting(std::string* out, const char* name, std::string_view value) {
+  *out += "<div><dt>";
+  *out += name;
+  *out += "</dt><dd>";
+  if (value.empty()) {
+    *out += "<span class=\"none\">none</span>";
+  } else {
+    AppendEscaped(out, value);
+  }
+  *out += "</dd></div>\n";
+}
+
+void AppendBalancerSettings(std::string* out, const BalancerView& b, std::string_view action) {
+  const std::string lbmethod = config::LbMethodName(b.lb_method);
+  *out += "<dl class=\"settings\">\n";
+  AppendSetting(out, "Sticky session", b.sticky_session);
+  AppendSetting(out, "LB method", lbmethod);
+  AppendSetting(out, "Max attempts", std::to_string(b.max_attempts));
+  AppendSetting(out, "No failover", b.nofailover ? "On" : "Off");
+  AppendSetting(out, "Timeout", FormatDecimal(b.timeout_us, 6) + " s");
+  *out += "</dl>\n";
+
+  // The form sends the current values back, as mod_proxy_balancer's does; b_tmo is whole seconds.
+  AppendFormStart(out, "settings-" + b.name, action, b, nullptr);
+  const char* byrequests = config::LbMethodName(config::LbMethod::kByRequests);
+  const char* bybusyness = config::LbMethodName(config::LbMethod::kByBusyness);
+  const char* bytraffic = config::LbMethodName(config::LbMethod::kByTraffic);
+  AppendSelect(out, "LB method", "b_lbm",
+               {{byrequests, byrequests}, {bybusyness, bybusyness}, {bytraffic, bytraffic}},
+               lbmethod);
+  AppendTextInput(out, "Timeout (s)", "b_tmo",
+                  std::to_string(b.timeout_us < 0 ? 0 : b.timeout_us / kMicrosPerSecond), "numeric",
+                  6);
+  AppendTextInput(out, "Max attempts", "b_max", std::to_string(b.max_attempts), "numeric", 4);
+  AppendOnOff(out, "No failover", "b_sforce", b.nofailover);
+  AppendTextInput(out, "Sticky session (- clears)", "b_ss", b.sticky_session, nullptr, 24);
+  AppendFormEnd(out);
+  *out += '\n';
+}
+
+void AppendCell(std::string* out, const char* cls, std::string_view escaped_html) {
+  *out += cls == nullptr ? "<td>" : std::string("<td class=\"") + cls + "\">";
+  *out += escaped_html;
+  *out += "</td>";
+}
+
+// <span title="20000 bytes">19.5 KiB</span>
+std::string Bytes(uint64_t bytes) {
+  return "<span title=\"" + std::to_string(bytes) + " bytes\">" + FormatBytes(bytes) + "</span>";
+}
+
+void AppendMemberRow(std::string* out, const MemberView& m, std::string_view id, int64_t now_us) {
+  *out += "<tr class=\"member\" id=\"";
+  AppendEscaped(out, id);
+  *out += "\" data-state=\"";
+  *out += MemberStateName(m.status);
+  *out += "\">\n";
+  AppendCell(out, "url", Escaped(m.url));
+  AppendCell(out, "mono", Escaped(m.route));
+  AppendCell(out, "mono", Escaped(m.redirect));
+  AppendCell(out, "num", FormatDecimal(m.load_factor, 2));
+  AppendCell(out, "num", std::to_string(m.lbset));
+
+  std::string state = MemberStateName(m.status);
+  const std::string letters = config::StatusLetters(m.status);
+  if (!letters.empty()) {
+    state += "<span class=\"flags\" title=\"status flags\">" + Escaped(letters) + "</span>";
+  }
+  AppendCell(out, nullptr, state);
+
+  const Health health = HealthOf(m, now_us);
+  std::string cell = "<span class=\"badge ";
+  cell += health.badge;
+  cell += "\" data-health=\"";
+  cell += health.data;
+  cell += "\">";
+  cell += health.text;
+  cell += "</span><span class=\"sub checked\">last check: ";
+  const std::string when = m.last_check_us == 0 ? std::string() : FormatIsoTime(m.last_check_us);
+  if (when.empty()) {
+    cell += "never";
+  } else {
+    cell += "<time datetime=\"" + when + "\">" + when + "</time>";
+  }
+  cell += "</span>";
+  if (!m.check_reason.empty()) {
+    cell += "<span class=\"sub reason\">" + Escaped(m.check_reason) + "</span>";
+  }
+  AppendCell(out, nullptr, cell);
+
+  AppendCell(out, "num", std::to_string(m.elected));
+  AppendCell(out, "num", Gauge(m.busy));
+  AppendCell(out, "num", std::to_string(m.errors));
+  AppendCell(out, "num", Bytes(m.bytes_sent));
+  AppendCell(out, "num", Bytes(m.bytes_received));
+  std::string connections = Gauge(m.connections);
+  if (m.hardmax > 0) connections += " / " + std::to_string(m.hardmax);
+  AppendCell(out, "num", connections);
+  *out += "\n</tr>\n";
+}
+
+void AppendMemberEdit(std::string* out, const BalancerView& b, const MemberView& m,
+                      std::string_view form_id, std::string_view action) {
+  *out += "<tr class=\"edit-row\"><td colspan=\"";
+  *out += kMemberColumns;
+  *out += "\">\n";
+  AppendFormStart(out, form_id, action, b, &m);
+  AppendTextInput(out, "Load factor", "w_lf", FormatDecimal(m.load_factor, 2), "decimal", 5);
+  AppendTextInput(out, "LB set", "w_ls", std::to_string(m.lbset), "numeric", 3);
+  AppendTextInput(out, "Route", "w_wr", m.route, nullptr, 12);
+  AppendTextInput(out, "Redirect", "w_rr", m.redirect, nullptr, 12);
+  const auto on = [&m](uint32_t flag) { return (m.status & flag) != 0; };
+  AppendOnOff(out, "Disabled", "w_status_D", on(config::kStatusDisabled));
+  AppendOnOff(out, "Draining", "w_status_N", on(config::kStatusDraining));
+  AppendOnOff(out, "Stopped", "w_status_S", on(config::kStatusStopped));
+  AppendOnOff(out, "Hot standby", "w_status_H", on(config::kStatusHotStandby));
+  AppendOnOff(out, "Hot spare", "w_status_R", on(config::kStatusHotSpare));
+  AppendOnOff(out, "Ignore errors", "w_status_I", on(config::kStatusIgnoreErrors));
+  AppendFormEnd(out);
+  *out += "\n</td></tr>\n";
+}
+
+void AppendBalancer(std::string* out, const BalancerView& b, const HtmlOptions& options,
+                    int64_t now_us) {
+  size_t healthy = 0;
+  for (const MemberView& m : b.members) healthy += MemberHealthy(m, now_us) ? 1u : 0u;
+  *out += "<section class=\"balancer\" id=\"balancer-";
+  AppendEscaped(out, b.name);
+  *out += "\">\n<h2><span class=\"mono\">balancer://";
+  AppendEscaped(out, b.name);
+  *out += "</span><span class=\"summary\">" + std::to_string(b.members.size()) +
+          (b.members.size() == 1 ? " member, " : " members, ") + std::to_string(healthy) +
+          " healthy</span></h2>\n";
+  AppendBalancerSettings(out, b, options.action);
+
+  *out +=
+      "<div class=\"scroll\"><table class=\"members\">\n<thead><tr><th>Member</th><th>Route</th>"
+      "<th>Redirect</th><th class=\"num\">Load factor</th><th class=\"num\">LB set</th>"
+      "<th>State</th><th>Health</th><th class=\"num\">Elected</th><th class=\"num\">Busy</th>"
+      "<th class=\"num\">Errors</th><th class=\"num\">To</th><th class=\"num\">From</th>"
+      "<th class=\"num\">Connections</th></tr></thead>\n<tbody>\n";
+  if (b.members.empty()) {
+    *out += "<tr><td class=\"none\" colspan=\"";
+    *out += kMemberColumns;
+    *out += "\">No members.</td></tr>\n";
+  }
+  for (size_t i = 0; i < b.members.size(); ++i) {
+    const std::string suffix = b.name + "-" + std::to_string(i);
+    AppendMemberRow(out, b.members[i], "member-" + suffix, now_us);
+    AppendMemberEdit(out, b, b.members[i], "edit-" + suffix, options.action);
+  }
+  *out += "</tbody>\n</table></div>\n</section>\n";
+}
+
+}  // namespace
+
+std::string FormatBytes(uint64_t bytes) {
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  constexpr size_t kLast = std::size(kUnits) - 1;
+  size_t unit = 0;
+  uint64_t divisor = 1024;
+  while (unit < kLast && bytes / divisor >= 1024) {
+    divisor *= 1024;
+    ++unit;
+  }
+  uint64_t whole = bytes / divisor;
+  // remainder * 10 < 10 * 2^60 even for EiB, so this cannot overflow.
+  uint64_t tenths = ((bytes % divisor) * 10 + divisor / 2) / divisor;
+  if (tenths == 10) {
+    whole += 1;
+    tenths = 0;
+  }
+  if (whole == 1024 && unit < kLast) {
+    whole = 1;
+    ++unit;
+  }
+  return std::to_string(whole) + "." + std::to_string(tenths) + " " + kUnits[unit];
+}
+
+std::string RenderHtml(const Snapshot& snapshot, const HtmlOptions& options) {
+  std::string out;
+  out.reserve(8192 + 4096 * snapshot.balancers.size());
+  AppendHead(&out, options);
+  out += "<main>\n";
+  if (snapshot.balancers.empty()) out += "<p class=\"none\">No balancers are configured.</p>\n";
+  for (const BalancerView& b : snapshot.balancers)
+    AppendBalancer(&out, b, options, snapshot.now_us);
+  out += "</main>\n<footer>mod_cluster_ajp";
+  if (!options.server_version.empty()) {
+    out += " &middot; ";
+    AppendEscaped(&out, options.server_version);
+  }
+  const std::string when = FormatIsoTime(snapshot.now_us);
+  if (!when.empty()) out += " &middot; snapshot taken " + when;
+  out += "</footer>\n</body>\n</html>\n";
+  return out;
+}
+
+}  // namespace mca::manager

@@ -1,0 +1,59 @@
+// Text helpers shared by the manager's renderers (render.cc: JSON, XML, Prometheus; html.cc:
+// the HTML page): one UTF-8 decoder, so every format replaces the same bad bytes with U+FFFD.
+//
+// Rules: a byte that does not start a valid, shortest-form UTF-8 sequence of a scalar value (no
+// surrogates, at most U+10FFFF) is invalid on its own; the caller writes U+FFFD for it and goes
+// on at the next byte. Internal to core/manager: not part of the public include/ tree.
+//
+// Must not depend on: httpd, APR, <locale>, anything outside the C++17 standard library.
+#ifndef MCA_CORE_MANAGER_TEXT_UTIL_H_
+#define MCA_CORE_MANAGER_TEXT_UTIL_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace mca::manager::internal {
+
+inline constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
+
+// Length (1..4) of the valid UTF-8 sequence at s[i] and its code point, or 0 when invalid.
+// Requires i < s.size().
+inline size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp) noexcept {
+  const auto c0 = static_cast<unsigned char>(s[i]);
+  if (c0 < 0x80) {
+    *cp = c0;
+    return 1;
+  }
+  size_t need = 0;
+  uint32_t value = 0;
+  uint32_t min = 0;
+  if (c0 >= 0xC2 && c0 <= 0xDF) {
+    need = 1;
+    value = c0 & 0x1Fu;
+    min = 0x80;
+  } else if (c0 >= 0xE0 && c0 <= 0xEF) {
+    need = 2;
+    value = c0 & 0x0Fu;
+    min = 0x800;
+  } else if (c0 >= 0xF0 && c0 <= 0xF4) {
+    need = 3;
+    value = c0 & 0x07u;
+    min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (s.size() - i <= need) return 0;
+  for (size_t k = 1; k <= need; ++k) {
+    const auto c = static_cast<unsigned char>(s[i + k]);
+    if ((c & 0xC0u) != 0x80u) return 0;
+    value = (value << 6) | (c & 0x3Fu);
+  }
+  if (value < min || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) return 0;
+  *cp = value;
+  return need + 1;
+}
+
+}  // namespace mca::manager::internal
+
+#endif  // MCA_CORE_MANAGER_TEXT_UTIL_H_

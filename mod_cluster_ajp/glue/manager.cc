@@ -1,0 +1,307 @@
+#include "glue/manager.h"
+
+#include <cstring>
+#include <string>
+
+#include "glue/config.h"
+#include "glue/shared.h"
+#include "mca/balance/atomic.h"
+#include "mca/manager/form.h"
+#include "mca/manager/render.h"
+#include "mca/manager/snapshot.h"
+#include "mca/version.h"
+
+namespace mca::glue {
+namespace {
+
+constexpr const char* kManagerHandler = "balancer-manager";
+constexpr uint32_t kAdminFlags = config::kStatusDisabled | config::kStatusStopped |
+                                 config::kStatusIgnoreErrors | config::kStatusHotStandby |
+                                 config::kStatusHotSpare | config::kStatusDraining;
+
+// A refusal: status, and a one-line text body that says why.
+struct Refusal {
+  int status = 0;
+  std::string why;
+};
+
+int Plain(request_rec* r, int status, const std::string& text) {
+  r->status = status;
+  ap_set_content_type(r, "text/plain; charset=utf-8");
+  apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+  if (!r->header_only) {
+    ap_rwrite(text.data(), static_cast<int>(text.size()), r);
+    ap_rputs("\n", r);
+  }
+  return kHttpdOk;
+}
+
+// The form body of a POST (application/x-www-form-urlencoded), at most kMaxFormBytes.
+Refusal ReadForm(request_rec* r, std::string* body) {
+  const char* type = apr_table_get(r->headers_in, "Content-Type");
+  if (type != nullptr && strncasecmp(type, "application/x-www-form-urlencoded", 33) != 0) {
+    return {HTTP_UNSUPPORTED_MEDIA_TYPE, "the manager takes application/x-www-form-urlencoded"};
+  }
+  if (ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK) != kHttpdOk) {
+    return {HTTP_BAD_REQUEST, "unreadable request body"};
+  }
+  if (!ap_should_client_block(r)) return {};
+  char buf[4096];
+  for (;;) {
+    const long n = ap_get_client_block(r, buf, sizeof buf);
+    if (n < 0) return {HTTP_BAD_REQUEST, "unreadable request body"};
+    if (n == 0) break;
+    if (body->size() + static_cast<size_t>(n) > manager::kMaxFormBytes) {
+      return {HTTP_REQUEST_ENTITY_TOO_LARGE, "form larger than 64 KiB"};
+    }
+    body->append(buf, static_cast<size_t>(n));
+  }
+  return {};
+}
+
+manager::Snapshot TakeSnapshot(const ServerConfig& conf) {
+  manager::Snapshot snap;
+  snap.now_us = apr_time_now();
+  for (const Balancer* b : conf.balancers) {
+    if (b->implicit || b->slot == nullptr) continue;
+    const balance::BalancerSlot& bs = *b->slot;
+    manager::BalancerView bv;
+    bv.name = b->name;
+    bv.sticky_session = std::string(balance::FieldOf(bs.sticky_session, sizeof bs.sticky_session));
+    const uint32_t lbm = balance::AtomicLoad(bs.lb_method);
+    bv.lb_method = lbm <= static_cast<uint32_t>(config::LbMethod::kByTraffic)
+                       ? static_cast<config::LbMethod>(lbm)
+                       : config::LbMethod::kByRequests;
+    bv.nonce = std::string(balance::FieldOf(bs.nonce, sizeof bs.nonce));
+    const int32_t max_attempts = balance::AtomicLoad(bs.max_attempts);
+    bv.max_attempts = max_attempts >= 0 ? max_attempts : static_cast<int>(b->members.size()) - 1;
+    bv.nofailover = balance::AtomicLoad(bs.sticky_force) != 0;
+    bv.timeout_us = balance::AtomicLoad(bs.timeout);
+    BalancerLock lock(b);  // route and redirect are written under it
+    for (const Member* m : b->members) {
+      const balance::MemberSlot& ms = *m->slot;
+      manager::MemberView mv;
+      mv.url = m->name;
+      mv.route = std::string(balance::RouteOf(ms.state));
+      mv.redirect = std::string(balance::RedirectOf(ms.state));
+      mv.load_factor = ms.state.load_factor;
+      mv.lbset = ms.state.lbset;
+      mv.status = balance::AtomicLoad(ms.state.status);
+      mv.error_until_us = balance::AtomicLoad(ms.state.error_until);
+      mv.in_error = mv.error_until_us > snap.now_us;
+      if (!mv.in_error) mv.error_until_us = 0;
+      mv.healthy = balance::AtomicLoad(ms.healthy) != 0;
+      mv.last_check_us = balance::AtomicLoad(ms.last_check);
+      mv.check_reason = std::string(balance::FieldOf(ms.check_reason, sizeof ms.check_reason));
+      mv.elected = balance::AtomicLoad(ms.elected);
+      mv.busy = balance::AtomicLoad(ms.state.busy);
+      mv.errors = balance::AtomicLoad(ms.errors);
+      mv.bytes_sent = balance::AtomicLoad(ms.bytes_sent);
+      mv.bytes_received = balance::AtomicLoad(ms.bytes_received);
+      mv.connections = balance::AtomicLoad(ms.connections);
+      mv.hardmax = ms.hardmax;
+      mv.min = m->cfg.min;
+      mv.max = m->pool_settings.max;
+      mv.smax = m->pool_settings.smax;
+      mv.ttl_us = m->cfg.ttl.count();
+      mv.retry_us = m->cfg.retry.count();
+      mv.lbstatus = ms.state.current_weight;
+      bv.members.push_back(std::move(mv));
+    }
+    snap.balancers.push_back(std::move(bv));
+  }
+  return snap;
+}
+
+Balancer* FindBalancer(const ServerConfig& conf, const std::string& name) {
+  for (Balancer* b : conf.balancers) {
+    if (!b->implicit && b->name == name && b->slot != nullptr) return b;
+  }
+  return nullptr;
+}
+
+Member* FindMember(Balancer* b, const std::string& name) {
+  for (Member* m : b->members) {
+    if (m->name == name) return m;
+  }
+  return nullptr;
+}
+
+void ApplyMemberEdit(Balancer* b, Member* m, const manager::MemberEdit& e) {
+  balance::MemberSlot& slot = *m->slot;
+  balance::MemberState& st = slot.state;
+  BalancerLock lock(b);
+  uint32_t edited = slot.edited;
+  if (e.load_factor) {
+    st.load_factor = *e.load_factor;
+    edited |= balance::kEditedLoadFactor;
+  }
+  if (e.lbset) {
+    st.lbset = *e.lbset;
+    edited |= balance::kEditedLbset;
+  }
+  if (e.route) {
+    balance::SetRoute(&st, *e.route);
+    edited |= balance::kEditedRoute;
+  }
+  if (e.redirect) {
+    balance::SetRedirect(&st, *e.redirect);
+    edited |= balance::kEditedRedirect;
+  }
+  const uint32_t admin_set = e.set_flags & kAdminFlags;
+  const uint32_t admin_clear = e.clear_flags & kAdminFlags;
+  if ((admin_set | admin_clear) != 0) {
+    balance::AtomicOr(st.status, admin_set);
+    balance::AtomicAndNot(st.status, admin_clear);
+    edited |= balance::kEditedStatus;
+  }
+  // C and E are runtime state: set or cleared, not remembered as edits.
+  if ((e.set_flags & config::kStatusHealthFailed) != 0) {
+    balance::AtomicOr(st.status, static_cast<uint32_t>(config::kStatusHealthFailed));
+  }
+  if ((e.clear_flags & config::kStatusHealthFailed) != 0) {
+    balance::AtomicAndNot(st.status, static_cast<uint32_t>(config::kStatusHealthFailed));
+  }
+  if ((e.set_flags & config::kStatusInError) != 0) {
+    balance::AtomicStore(st.error_until, apr_time_now() + m->retry());
+  }
+  if ((e.clear_flags & config::kStatusInError) != 0) {
+    balance::AtomicStore(st.error_until, int64_t{0});
+  }
+  slot.edited = edited;
+}
+
+void ApplyBalancerEdit(Balancer* b, const manager::BalancerEdit& e) {
+  balance::BalancerSlot& slot = *b->slot;
+  BalancerLock lock(b);
+  if (e.lb_method) {
+    balance::AtomicStore(slot.lb_method, static_cast<uint32_t>(*e.lb_method));
+    slot.edited |= balance::kEditedLbMethod;
+  }
+  if (e.timeout_us) {
+    balance::AtomicStore(slot.timeout, *e.timeout_us);
+    slot.edited |= balance::kEditedTimeout;
+  }
+  if (e.max_attempts) {
+    balance::AtomicStore(slot.max_attempts, static_cast<int32_t>(*e.max_attempts));
+    slot.edited |= balance::kEditedMaxAttempts;
+  }
+  if (e.sticky_force) {
+    balance::AtomicStore(slot.sticky_force, *e.sticky_force ? 1u : 0u);
+    slot.edited |= balance::kEditedNofailover;
+  }
+}
+
+// Checks and applies a command that changes something. Empty `why` on success.
+Refusal Apply(request_rec* r, const ServerConfig& conf, const manager::Command& cmd) {
+  if (r->method_number != M_POST) {
+    return {HTTP_FORBIDDEN, "changes are made with POST only; nothing was changed"};
+  }
+  Balancer* b = FindBalancer(conf, cmd.balancer);
+  if (b == nullptr) return {HTTP_BAD_REQUEST, "no balancer://" + cmd.balancer + " here"};
+  const std::string_view nonce = balance::FieldOf(b->slot->nonce, sizeof b->slot->nonce);
+  if (!nonce.empty() && (!cmd.has_nonce || !manager::ConstantTimeEquals(nonce, cmd.nonce))) {
+    return {HTTP_FORBIDDEN, "missing or wrong nonce for balancer://" + cmd.balancer +
+                                "; reload the manager page; nothing was changed"};
+  }
+  if (cmd.remove_member || cmd.balancer_edit.add_member) {
+    return {HTTP_BAD_REQUEST,
+            "adding and removing members at runtime is not available in this version; edit "
+            "httpd.conf and restart gracefully"};
+  }
+  if (cmd.balancer_edit.sticky_session) {
+    return {HTTP_BAD_REQUEST,
+            "b_ss: the sticky session name is set in httpd.conf (stickysession=), not at runtime"};
+  }
+  if (!cmd.member.empty()) {
+    Member* m = FindMember(b, cmd.member);
+    if (m == nullptr) {
+      return {HTTP_BAD_REQUEST, "balancer://" + cmd.balancer + " has no member " + cmd.member};
+    }
+    if (cmd.member_edit.hc_fields != 0) {
+      return {HTTP_BAD_REQUEST,
+              "health-check settings (w_hi, w_hp, w_hf, w_hm, w_hu) are set in httpd.conf in "
+              "this version"};
+    }
+    ApplyMemberEdit(b, m, cmd.member_edit);
+  } else {
+    ApplyBalancerEdit(b, cmd.balancer_edit);
+  }
+  ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
+                "MCA0401: balancer-manager: %s%s%s changed by %s from %s", cmd.balancer.c_str(),
+                cmd.member.empty() ? "" : " member ", cmd.member.c_str(),
+                r->user != nullptr ? r->user : "-", r->useragent_ip);
+  return {};
+}
+
+int Render(request_rec* r, const ServerConfig& conf, const manager::Command& cmd,
+           const manager::Fields& fields, const std::string& message) {
+  const manager::Snapshot snap = TakeSnapshot(conf);
+  std::string out;
+  std::string format = cmd.format;
+  if (format.empty()) format = cmd.xml ? "xml" : "html";
+  if (format == "json") {
+    ap_set_content_type(r, "application/json");
+    out = manager::RenderJson(snap);
+  } else if (format == "xml") {
+    ap_set_content_type(r, "text/xml; charset=utf-8");
+    out = manager::RenderXml(snap);
+  } else if (format == "prometheus") {
+    ap_set_content_type(r, "text/plain; version=0.0.4; charset=utf-8");
+    out = manager::RenderPrometheus(snap);
+  } else {
+    ap_set_content_type(r, "text/html; charset=utf-8");
+    manager::HtmlOptions options;
+    options.action = r->uri;
+    options.message = message;
+    options.server_version = std::string("mod_cluster_ajp/") + kVersion;
+    if (const std::string* refresh = manager::Find(fields, "refresh")) {
+      const long seconds = strtol(refresh->c_str(), nullptr, 10);
+      options.refresh_seconds = seconds > 0 && seconds <= 3600 ? static_cast<int>(seconds) : 0;
+    }
+    out = manager::RenderHtml(snap, options);
+  }
+  apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+  if (!r->header_only) ap_rwrite(out.data(), static_cast<int>(out.size()), r);
+  return kHttpdOk;
+}
+
+}  // namespace
+
+int HandleManager(request_rec* r) noexcept {
+  if (r->handler == nullptr || strcmp(r->handler, kManagerHandler) != 0) return kHttpdDeclined;
+  try {
+    r->allowed |= (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST);
+    if (r->method_number != M_GET && r->method_number != M_POST) return HTTP_METHOD_NOT_ALLOWED;
+    const ServerConfig& conf = *GetServerConfig(r->server);
+    manager::Fields fields;
+    config::Error err = manager::ParseForm(r->args != nullptr ? r->args : "", &fields);
+    if (err.empty() && r->method_number == M_POST) {
+      std::string body;
+      const Refusal read = ReadForm(r, &body);
+      if (read.status != 0) return Plain(r, read.status, read.why);
+      manager::Fields posted;
+      err = manager::ParseForm(body, &posted);
+      fields.insert(fields.end(), posted.begin(), posted.end());
+    }
+    manager::Command cmd;
+    if (err.empty()) err = manager::ParseCommand(fields, &cmd);
+    if (!err.empty()) return Plain(r, HTTP_BAD_REQUEST, err);
+    std::string message;
+    if (cmd.HasChanges()) {
+      const Refusal refusal = Apply(r, conf, cmd);
+      if (refusal.status != 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "MCA0402: balancer-manager: %s",
+                      refusal.why.c_str());
+        return Plain(r, refusal.status, refusal.why);
+      }
+      message = "Saved.";
+    }
+    return Render(r, conf, cmd, fields, message);
+  } catch (...) {
+    ap_log_rerror(APLOG_MARK, APLOG_CRIT, 0, r, "MCA0003: unexpected failure in the manager");
+    return HTTP_INTERNAL_SERVER_ERROR;
+  }
+}
+
+}  // namespace mca::glue
