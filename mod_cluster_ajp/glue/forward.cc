@@ -182,9 +182,10 @@ class Attempt {
   AttemptResult OnAction(const ajp::ContainerMessage& m, const ajp::Action& a, bool* finished);
   AttemptResult SendBody(size_t max);
   void SetResponseHeaders(const ajp::ContainerMessage& m);
+  bool AppendBody(std::string_view data);  // into bb_, checked against Content-Length
   bool PassBody(std::string_view data, bool flush);
   bool PassBrigade();
-  bool ReleaseHeld();
+  bool ReleaseHeld(bool pass);  // sets the held headers, appends the held body; passes it
   // Reads what the backend has sent straight into the frame buffer; *len bytes were added.
   apr_status_t ReadMore(apr_size_t* len) {
     ajp::FrameStream& stream = conn_->stream;
@@ -411,7 +412,7 @@ AttemptResult Attempt::Loop() {
                                               " closed the connection before answering" +
                                               (rv == APR_EOF ? "" : ": " + AprError(rv)));
       }
-      return Broken(Outcome::kBadGateway,
+      return Broken(holding_ ? Outcome::kCutBeforeClient : Outcome::kBadGateway,
                     member_->name + " closed the connection" +
                         (rv == APR_EOF ? "" : ": " + AprError(rv)) +
                         (received_any_ ? " in the middle of the response" : " before answering"));
@@ -449,7 +450,11 @@ AttemptResult Attempt::OnAction(const ajp::ContainerMessage& m, const ajp::Actio
         }
         mark_error_ = true;  // passed on (no other member can take it), then marked
       }
-      if (m.status == HTTP_FORBIDDEN) {
+      // The answer is held (nothing reaches the client) until it ends or grows past
+      // kMaxHeldBody, so that a member dying in the middle of a short answer costs nothing: the
+      // request goes to another member. A 403 is always held: with reuse=0 it is Tomcat
+      // refusing the secret. flushpackets=on/auto streams at once instead.
+      if (m.status == HTTP_FORBIDDEN || member_->cfg.flush_packets == config::FlushPackets::kOff) {
         holding_ = true;
         held_status_ = m.status;
         held_reason_.assign(m.reason);
@@ -462,8 +467,8 @@ AttemptResult Attempt::OnAction(const ajp::ContainerMessage& m, const ajp::Actio
       if (holding_) {
         held_body_.append(a.data);
         if (held_body_.size() <= kMaxHeldBody) break;
-        // Too long for a refusal page: it is the application's 403.
-        if (!ReleaseHeld()) {
+        // Too long to hold (and for a refusal page: it is the application's 403): stream.
+        if (!ReleaseHeld(true)) {
           *finished = true;
           return Broken(Outcome::kBadGateway, "client went away");
         }
@@ -475,6 +480,11 @@ AttemptResult Attempt::OnAction(const ajp::ContainerMessage& m, const ajp::Actio
       }
       break;
     case ajp::ActionKind::kFlush:
+      // The container wants what it sent so far to reach the client: stop holding.
+      if (holding_ && held_status_ != HTTP_FORBIDDEN && !ReleaseHeld(false)) {
+        *finished = true;
+        return Broken(Outcome::kBadGateway, "client went away");
+      }
       if (!holding_ && !PassBody({}, true)) {
         *finished = true;
         return Broken(Outcome::kBadGateway, "client went away");
@@ -593,14 +603,15 @@ void Attempt::SetResponseHeaders(const ajp::ContainerMessage& m) {
   headers_sent_ = true;  // from here on a failure can only cut the response short
 }
 
-bool Attempt::ReleaseHeld() {
+bool Attempt::ReleaseHeld(bool pass) {
   ajp::ContainerMessage m;
   m.status = held_status_;
   m.reason = held_reason_;
   for (const auto& [n, v] : held_headers_) m.headers.push_back({n, v});
   SetResponseHeaders(m);
   holding_ = false;
-  return held_body_.empty() || PassBody(held_body_, false);
+  if (!AppendBody(held_body_)) return false;
+  return !pass || PassBrigade();
 }
 
 bool Attempt::PassBrigade() {
@@ -610,24 +621,28 @@ bool Attempt::PassBrigade() {
   return !client_gone_;
 }
 
-bool Attempt::PassBody(std::string_view data, bool flush) {
+bool Attempt::AppendBody(std::string_view data) {
   if (client_gone_) return false;
-  apr_bucket_alloc_t* ba = r_->connection->bucket_alloc;
-  if (!data.empty()) {
-    if (declared_length_ >= 0 &&
-        body_passed_ + static_cast<int64_t>(data.size()) > declared_length_) {
-      return false;  // more than the backend's own Content-Length: stop, never desync
-    }
-    body_passed_ += static_cast<int64_t>(data.size());
-    APR_BRIGADE_INSERT_TAIL(bb_, apr_bucket_transient_create(data.data(), data.size(), ba));
+  if (data.empty()) return true;
+  if (declared_length_ >= 0 &&
+      body_passed_ + static_cast<int64_t>(data.size()) > declared_length_) {
+    return false;  // more than the backend's own Content-Length: stop, never desync
   }
-  if (flush) APR_BRIGADE_INSERT_TAIL(bb_, apr_bucket_flush_create(ba));
+  body_passed_ += static_cast<int64_t>(data.size());
+  APR_BRIGADE_INSERT_TAIL(
+      bb_, apr_bucket_transient_create(data.data(), data.size(), r_->connection->bucket_alloc));
+  return true;
+}
+
+bool Attempt::PassBody(std::string_view data, bool flush) {
+  if (!AppendBody(data)) return false;
+  if (flush) APR_BRIGADE_INSERT_TAIL(bb_, apr_bucket_flush_create(r_->connection->bucket_alloc));
   return PassBrigade();
 }
 
 AttemptResult Attempt::Finish(bool reuse) {
   if (holding_) {
-    if (!reuse) {
+    if (held_status_ == HTTP_FORBIDDEN && !reuse) {
       Close();
       return Result(Outcome::kMemberDown,
                     "AJP secret rejected by " + member_->name +
@@ -637,7 +652,8 @@ AttemptResult Attempt::Finish(bool reuse) {
                              : " (Tomcat's AJP connector has a secret: set secret= on the "
                                "BalancerMember)"));
     }
-    if (!ReleaseHeld()) reuse = false;  // an application's own 403: send it as it came
+    // The whole answer in one pass (an application's own 403 too: as it came).
+    if (!ReleaseHeld(false)) reuse = false;
   }
   member_->pool->Release(conn_, reuse && !client_gone_);
   conn_ = nullptr;

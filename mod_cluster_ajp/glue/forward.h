@@ -24,6 +24,8 @@ enum class Outcome {
                      // (not marked: the next connect says whether the member is down)
   kFailStatus,       // the status is in failonstatus and the response was dropped: mark, try
                      // another member (only when AttemptOptions::may_fail_over)
+  kCutBeforeClient,  // the connection closed in the middle of an answer of which nothing had
+                     // reached the client yet: another member may take an idempotent request
   kTimeout,          // no answer in time (504 unless something was sent)
   kBadGateway,       // protocol error before anything was sent (502)
   kClientError,      // the client's request could not be forwarded (status in http_status)

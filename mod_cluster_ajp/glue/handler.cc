@@ -150,6 +150,19 @@ AttemptResult Attempt(request_rec* r, const ServerConfig& conf, Balancer* b, Mem
   return res;
 }
 
+bool Idempotent(const request_rec* r) {
+  switch (r->method_number) {
+    case M_GET:  // and HEAD
+    case M_PUT:
+    case M_DELETE:
+    case M_OPTIONS:
+    case M_TRACE:
+      return true;
+    default:
+      return false;
+  }
+}
+
 constexpr apr_interval_time_t kBalancerWaitStep = apr_time_from_msec(100);
 
 int ServeFromBalancer(request_rec* r, const ServerConfig& conf, Balancer* b, ClientRequest* req) {
@@ -217,6 +230,16 @@ int ServeFromBalancer(request_rec* r, const ServerConfig& conf, Balancer* b, Cli
       case Outcome::kNoAnswer:
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "MCA0308: %s", res.why.c_str());
         break;
+      case Outcome::kCutBeforeClient:
+        // The member had begun to answer, so it saw the request: only a request that may be
+        // repeated (RFC 9110 9.2.2) goes to another member.
+        if (!Idempotent(r)) {
+          ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "MCA0306: %s", res.why.c_str());
+          return HTTP_BAD_GATEWAY;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "MCA0308: %s; nothing reached the client",
+                      res.why.c_str());
+        break;
     }
     rq.tried.set(index);
     ++failures;
@@ -230,7 +253,9 @@ int ServeFromBalancer(request_rec* r, const ServerConfig& conf, Balancer* b, Cli
                                        "the %d member(s) tried are down or failed (maxattempts "
                                        "is %d)",
                                        failures, max_attempts));
-      return res.outcome == Outcome::kNoAnswer ? HTTP_BAD_GATEWAY : HTTP_SERVICE_UNAVAILABLE;
+      return res.outcome == Outcome::kNoAnswer || res.outcome == Outcome::kCutBeforeClient
+                 ? HTTP_BAD_GATEWAY
+                 : HTTP_SERVICE_UNAVAILABLE;
     }
   }
 }

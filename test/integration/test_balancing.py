@@ -425,6 +425,24 @@ def test_a_post_larger_than_replaybuffer_does_not_fail_over(httpd_factory, fake_
     assert "replaybuffer" in text, text[-2000:]
 
 
+def test_an_answer_cut_before_reaching_the_client_is_retried_only_when_idempotent(
+        httpd_factory, fake_ajp_factory):
+    # `a` starts answering (headers and part of the body), then its connection dies.
+    a = fake_ajp_factory(handler=fa.close_mid_body(total=5000, sent=1000))
+    b = fake_ajp_factory(handler=named("b"))
+    h = start(httpd_factory, "prefork", balancer_conf("cut", [
+        f"{a.url()} route=a", f"{b.url()} route=b lbset=1"]))
+    status, msg, body = request(h, "GET", "/app/x")
+    assert (status, body) == (200, b"served-by=b")
+    assert len(a.requests) == 1 and len(b.requests) == 1
+    assert member(h, "cut", a.url())["in_error"] is False
+    # A POST was seen by `a`, which began to answer: never sent a second time.
+    status, _, _ = request(h, "POST", "/app/x", body=b"form=1",
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 502
+    assert len(b.requests) == 1
+
+
 def test_failonstatus_marks_the_member_and_the_request_goes_elsewhere(httpd_factory,
                                                                     fake_ajp_factory):
     a = fake_ajp_factory(handler=fa.reply(503, body=b"unavailable"))
