@@ -527,3 +527,33 @@ def test_graceful_restart_keeps_counters_and_runtime_state(httpd_factory, fake_a
     assert member(h, "gr", b.url())["loadfactor"] == 2  # edited at runtime: kept
     assert load(h, [f"/app/{i}" for i in range(30)]).count(200) == 30
     assert sum(m["elected"] for m in balancer(h, "gr")["members"]) == 80
+
+
+def test_a_restart_that_outgrows_the_table_keeps_what_it_had(httpd_factory, fake_ajp_factory):
+    a, b = fake_ajp_factory(handler=named("a")), fake_ajp_factory(handler=named("b"))
+    base = MANY_CHILDREN["prefork"] + ACCESS_LOG + MANAGER
+    h = httpd_factory(extra_conf=base + balancer_conf("grow", [f"{a.url()} route=a",
+                                                               f"{b.url()} route=b"]),
+                      mpm="prefork")
+    h.start()
+    assert load(h, [f"/app/{i}" for i in range(20)]).count(200) == 20
+    # 40 more members (dead ports, lower priority): more than the first block has room for.
+    extra = [f"ajp://127.0.0.1:{20000 + i} route=x{i} lbset=1" for i in range(40)]
+    h.extra_conf = base + balancer_conf("grow", [f"{a.url()} route=a", f"{b.url()} route=b"]
+                                        + extra)
+    h.write_conf()
+    h.graceful()
+    st = balancer(h, "grow")
+    assert len(st["members"]) == 42
+    by_url = {m["url"]: m for m in st["members"]}
+    assert by_url[a.url()]["elected"] + by_url[b.url()]["elected"] == 20
+    assert load(h, [f"/app/{i}" for i in range(20)]).count(200) == 20
+    st = balancer(h, "grow")
+    assert sum(m["elected"] for m in st["members"]) == 40
+    # And back down: the removed members' slots are released, the rest keep counting.
+    h.extra_conf = base + balancer_conf("grow", [f"{b.url()} route=b"])
+    h.write_conf()
+    h.graceful()
+    st = balancer(h, "grow")
+    assert [m["url"] for m in st["members"]] == [b.url()]
+    assert st["members"][0]["elected"] == 20
