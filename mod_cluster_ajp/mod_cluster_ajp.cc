@@ -2,6 +2,7 @@
 #include "glue/config.h"
 #include "glue/directives.h"
 #include "glue/handler.h"
+#include "glue/health.h"
 #include "glue/hooks.h"
 #include "glue/manager.h"
 
@@ -12,6 +13,9 @@ int mca_pre_config(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp) {
 }
 int mca_post_config(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp, server_rec* s) {
   return mca::glue::PostConfig(pconf, plog, ptemp, s);
+}
+int mca_health_post_config(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp, server_rec* s) {
+  return mca::glue::HealthPostConfig(pconf, plog, ptemp, s);
 }
 void mca_child_init(apr_pool_t* pchild, server_rec* s) { mca::glue::ChildInit(pchild, s); }
 int mca_translate_name(request_rec* r) { return mca::glue::TranslateName(r); }
@@ -28,6 +32,9 @@ void* mca_merge_server_config(apr_pool_t* p, void* base, void* add) {
 void mca_register_hooks(apr_pool_t* /*p*/) {
   ap_hook_pre_config(mca_pre_config, nullptr, nullptr, APR_HOOK_MIDDLE);
   ap_hook_post_config(mca_post_config, nullptr, nullptr, APR_HOOK_MIDDLE);
+  // Before mod_watchdog's post_config, which starts the threads of the instances it knows.
+  static const char* const kBeforeWatchdog[] = {"mod_watchdog.c", nullptr};
+  ap_hook_post_config(mca_health_post_config, nullptr, kBeforeWatchdog, APR_HOOK_LAST);
   ap_hook_child_init(mca_child_init, nullptr, nullptr, APR_HOOK_MIDDLE);
   // First, like mod_proxy: a ProxyPass prefix wins over Alias and the file system.
   ap_hook_translate_name(mca_translate_name, nullptr, nullptr, APR_HOOK_FIRST);

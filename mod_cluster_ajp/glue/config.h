@@ -25,6 +25,7 @@ struct Member {
 
   ConnectionPool* pool = nullptr;       // per child (ChildInit)
   balance::MemberSlot* slot = nullptr;  // runtime state shared by every child (shared.cc)
+  apr_time_t next_check = 0;            // health.cc, in the one process that runs the checks
 
   apr_interval_time_t retry() const { return cfg.retry.count(); }
   apr_interval_time_t ping() const { return cfg.ping.count(); }  // CPing before each request

@@ -307,16 +307,20 @@ AttemptResult Attempt::Open(bool fresh_connection) {
     }
     if (rv != APR_SUCCESS) {
       Close();
-      return Result(Outcome::kMemberDown,
-                    "cannot connect to " + member_->name + ": " + AprError(rv));
+      AttemptResult res =
+          Result(Outcome::kMemberDown, "cannot connect to " + member_->name + ": " + AprError(rv));
+      res.connection_failed = true;
+      return res;
     }
   }
   if (member_->ping() > 0 && !CPing()) {
     Close();
     if (reused_) return Result(Outcome::kRetrySameMember, "no CPong on a pooled connection");
-    return Result(Outcome::kMemberDown, "no CPong from " + member_->name + " within " +
-                                            std::to_string(apr_time_as_msec(member_->ping())) +
-                                            " ms");
+    AttemptResult res =
+        Result(Outcome::kMemberDown, "no CPong from " + member_->name + " within " +
+                                         std::to_string(apr_time_as_msec(member_->ping())) + " ms");
+    res.connection_failed = true;
+    return res;
   }
   return Result(Outcome::kDone, "");
 }

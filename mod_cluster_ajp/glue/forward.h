@@ -33,9 +33,10 @@ enum class Outcome {
 
 struct AttemptResult {
   Outcome outcome = Outcome::kDone;
-  int http_status = 0;      // for kClientError / kDone of a response the module generated
-  bool mark_error = false;  // kDone of a failonstatus response passed on: mark the member
-  std::string why;          // for the log line
+  int http_status = 0;             // for kClientError / kDone of a response the module generated
+  bool mark_error = false;         // kDone of a failonstatus response passed on: mark the member
+  bool connection_failed = false;  // kMemberDown because connect or CPing failed
+  std::string why;                 // for the log line
 };
 
 struct AttemptOptions {

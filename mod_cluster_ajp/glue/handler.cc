@@ -109,11 +109,15 @@ void SetBalancerEnv(request_rec* r, const Balancer* b, const Member* m,
   }
 }
 
-void MarkInError(request_rec* r, const Balancer* b, Member* m, const std::string& why) {
+void MarkInError(request_rec* r, const Balancer* b, Member* m, const std::string& why,
+                 uint32_t kind = balance::kErrorApplication) {
   balance::MemberSlot& slot = *m->slot;
   const bool ignore = (balance::AtomicLoad(slot.state.status) & config::kStatusIgnoreErrors) != 0;
   balance::AtomicAdd(slot.errors, uint64_t{1});
-  if (!ignore) balance::AtomicStore(slot.state.error_until, apr_time_now() + m->retry());
+  if (!ignore) {
+    balance::AtomicStore(slot.error_kind, kind);
+    balance::AtomicStore(slot.state.error_until, apr_time_now() + m->retry());
+  }
   ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "MCA0302: member %s of balancer %s failed: %s; %s",
                 m->name.c_str(), b->name.c_str(), why.c_str(),
                 ignore ? "kept in rotation (status I)"
@@ -145,7 +149,10 @@ AttemptResult Attempt(request_rec* r, const ServerConfig& conf, Balancer* b, Mem
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "MCA0303: %s; retrying %s on a new connection",
                   res.why.c_str(), m->name.c_str());
     res = ForwardToMember(r, conf, b, m, req, true, options);
-    if (res.outcome == Outcome::kRetrySameMember) res.outcome = Outcome::kMemberDown;
+    if (res.outcome == Outcome::kRetrySameMember) {
+      res.outcome = Outcome::kMemberDown;
+      res.connection_failed = true;
+    }
   }
   return res;
 }
@@ -225,7 +232,10 @@ int ServeFromBalancer(request_rec* r, const ServerConfig& conf, Balancer* b, Cli
       case Outcome::kMemberDown:
       case Outcome::kRetrySameMember:
       case Outcome::kFailStatus:
-        MarkInError(r, b, m, res.why);
+        MarkInError(r, b, m, res.why,
+                    res.connection_failed || res.outcome == Outcome::kRetrySameMember
+                        ? balance::kErrorConnection
+                        : balance::kErrorApplication);
         break;
       case Outcome::kNoAnswer:
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "MCA0308: %s", res.why.c_str());

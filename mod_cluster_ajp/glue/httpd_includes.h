@@ -19,6 +19,7 @@
 #include "http_protocol.h"
 #include "http_request.h"
 #include "http_ssl.h"
+#include "mod_watchdog.h"
 #include "util_filter.h"
 
 // httpd defines OK/DECLINED/DONE as bare macros; name them so C++ code reads clearly.

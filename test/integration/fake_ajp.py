@@ -889,7 +889,7 @@ class FakeAjp:
     checked; else a mismatch gets Tomcat's 403)."""
 
     def __init__(self, handler=None, actions=(), packet_size=DEFAULT_PACKET_SIZE, secret=None,
-                 cping="pong", host="127.0.0.1", io_timeout=10.0):
+                 cping="pong", host="127.0.0.1", io_timeout=10.0, port=0):
         self.handler: Optional[Callable] = handler
         self._script = deque(actions)
         self.packet_size = packet_size
@@ -898,6 +898,7 @@ class FakeAjp:
         self.host = host
         self.io_timeout = io_timeout  # reading a body packet / waiting inside an exchange
         self.port = None
+        self._bind_port = port  # 0: a free one
         self.connections: List[ConnectionRecord] = []
         self.requests: List[RequestRecord] = []
         self.errors: List[str] = []   # protocol violations by the web server
@@ -911,7 +912,7 @@ class FakeAjp:
     def start(self):
         ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        ls.bind((self.host, 0))
+        ls.bind((self.host, self._bind_port))
         ls.listen(64)
         ls.settimeout(0.1)
         self._listener = ls

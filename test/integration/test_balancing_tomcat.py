@@ -136,3 +136,29 @@ def test_a_tomcat_killed_under_load_loses_no_request(httpd_factory, tomcat_clust
     assert m["node1"]["in_error"] and m["node1"]["errors"] >= 1, m["node1"]
     assert not h.crash_reports()
     victim.start()
+
+
+def test_tomcat_stopped_and_started_with_no_traffic_shows_within_3s(httpd_factory, tomcat_cluster,
+                                                                    tomcat_nodes):
+    h = start(httpd_factory, "prefork", conf(tomcat_nodes))
+    node = tomcat_cluster.node("node2")
+
+    def wait(pred, timeout=6.0):
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout:
+            if pred(members(h)["node2"]):
+                return time.monotonic() - t0
+            time.sleep(0.05)
+        return None
+
+    assert wait(lambda m: m["healthy"] is True) is not None
+    node.stop()                       # no request is sent meanwhile
+    took = wait(lambda m: m["healthy"] is False)
+    assert took is not None and took < 3, took
+    # "connection refused" once it is gone; while it shuts down it may still accept, then reset.
+    assert members(h)["node2"]["check_reason"].startswith("connection "), members(h)["node2"]
+    node.start()                      # returns once the node answers a CPing
+    took = wait(lambda m: m["healthy"] is True)
+    assert took is not None and took < 3, took
+    results = load(h, [f"/app/echo.jsp?nosession=1&i={i}" for i in range(20)])
+    assert results.count((200, "node2")) == 10, results

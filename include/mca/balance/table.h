@@ -46,7 +46,15 @@ inline constexpr size_t kReasonSize = 128;      // health check reason, NUL-term
 inline constexpr size_t kNonceSize = 40;        // a UUID and a NUL
 inline constexpr size_t kLockSize = 64;         // room for a pthread_mutex_t
 inline constexpr uint64_t kTableMagic = 0x31746a63616d6361;  // "acamcajt1" little-endian
-inline constexpr uint32_t kTableVersion = 1;
+inline constexpr uint32_t kTableVersion = 2;
+
+// Why a member was last put in error. A passing CPing or TCP check proves the connection works,
+// so it ends a kConnection error at once; a passing GET/HEAD/OPTIONS check ends either kind.
+enum ErrorKind : uint32_t {
+  kErrorNone = 0,
+  kErrorConnection = 1,   // connect failed, no CPong
+  kErrorApplication = 2,  // secret refused, failonstatus, failontimeout, manager
+};
 
 // Bits of MemberSlot::edited / BalancerSlot::edited: fields changed at runtime (the manager),
 // which a new configuration does not overwrite.
@@ -82,7 +90,9 @@ struct MemberSlot {
   uint32_t check_passes;    // health checks passed in a row
   uint32_t check_fails;     // health checks failed in a row
   char check_reason[kReasonSize];  // why the last check failed; "" when it passed
-  uint64_t reserved[4];
+  uint32_t error_kind;             // ErrorKind of the last time it was put in error
+  uint32_t reserved32;
+  uint64_t reserved[3];
 };
 static_assert(std::is_trivially_copyable_v<MemberSlot>);
 static_assert(std::is_standard_layout_v<MemberSlot>);
