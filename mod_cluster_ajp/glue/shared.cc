@@ -1,12 +1,16 @@
 #include "glue/shared.h"
 
 #include <cerrno>
+#include <cstdio>
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "mca/balance/atomic.h"
+#include "mca/manager/state_file.h"
 
 namespace mca::glue {
 namespace {
@@ -135,6 +139,124 @@ void ApplyBalancer(Balancer* b) {
   }
 }
 
+constexpr const char* kStateFile = "mod_cluster_ajp.state";
+
+// Saved edits, by key, read once per start (a missing file is no edits).
+struct Saved {
+  std::map<std::string, manager::SavedBalancer> balancers;
+  std::map<std::string, manager::SavedMember> members;
+};
+
+Saved ReadSaved(apr_pool_t* p, server_rec* s) {
+  Saved out;
+  const char* path = ap_runtime_dir_relative(p, kStateFile);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return out;
+  std::ostringstream text;
+  text << in.rdbuf();
+  manager::SavedState state;
+  const config::Error err = manager::ParseState(text.str(), &state);
+  if (!err.empty()) {
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                 "MCA0024: %s: %s; manager edits from before the restart are not applied", path,
+                 err.c_str());
+    return out;
+  }
+  for (manager::SavedBalancer& b : state.balancers) out.balancers[b.key] = b;
+  for (manager::SavedMember& m : state.members) out.members[m.key] = m;
+  return out;
+}
+
+void RestoreMember(const manager::SavedMember& saved, balance::MemberSlot* slot) {
+  balance::MemberState& st = slot->state;
+  if ((saved.edited & balance::kEditedLoadFactor) != 0) st.load_factor = saved.load_factor;
+  if ((saved.edited & balance::kEditedLbset) != 0) st.lbset = saved.lbset;
+  if ((saved.edited & balance::kEditedRoute) != 0) balance::SetRoute(&st, saved.route);
+  if ((saved.edited & balance::kEditedRedirect) != 0) balance::SetRedirect(&st, saved.redirect);
+  if ((saved.edited & balance::kEditedStatus) != 0) {
+    balance::AtomicStore(st.status, saved.status & kAdminFlags);
+  }
+  slot->edited =
+      saved.edited & (balance::kEditedLoadFactor | balance::kEditedLbset | balance::kEditedRoute |
+                      balance::kEditedRedirect | balance::kEditedStatus);
+}
+
+void RestoreBalancer(const manager::SavedBalancer& saved, balance::BalancerSlot* slot) {
+  if ((saved.edited & balance::kEditedLbMethod) != 0) slot->lb_method = saved.lb_method;
+  if ((saved.edited & balance::kEditedMaxAttempts) != 0) slot->max_attempts = saved.max_attempts;
+  if ((saved.edited & balance::kEditedTimeout) != 0) slot->timeout = saved.timeout_us;
+  if ((saved.edited & balance::kEditedNofailover) != 0) slot->sticky_force = saved.nofailover;
+  slot->edited = saved.edited & (balance::kEditedLbMethod | balance::kEditedMaxAttempts |
+                                 balance::kEditedTimeout | balance::kEditedNofailover);
+}
+
+}  // namespace
+
+namespace {
+
+// Writes the edited fields of every balancer and member to the state file. Empty on success.
+std::string SaveEditedState(const std::string& path, server_rec* s) {
+  manager::SavedState state;
+  for (const auto& [b, key] : Balancers(s)) {
+    if (b->slot == nullptr) continue;
+    BalancerLock lock(b);
+    const balance::BalancerSlot& bs = *b->slot;
+    if (bs.edited != 0) {
+      manager::SavedBalancer sb;
+      sb.key = key;
+      sb.edited = bs.edited;
+      sb.lb_method = balance::AtomicLoad(bs.lb_method);
+      sb.max_attempts = balance::AtomicLoad(bs.max_attempts);
+      sb.timeout_us = balance::AtomicLoad(bs.timeout);
+      sb.nofailover = balance::AtomicLoad(bs.sticky_force) != 0;
+      state.balancers.push_back(sb);
+    }
+    for (const Member* m : b->members) {
+      const balance::MemberSlot& ms = *m->slot;
+      if (ms.edited == 0) continue;
+      manager::SavedMember sm;
+      sm.key = std::string(balance::FieldOf(ms.key, sizeof ms.key));
+      sm.edited = ms.edited;
+      sm.load_factor = ms.state.load_factor;
+      sm.lbset = ms.state.lbset;
+      sm.route = std::string(balance::RouteOf(ms.state));
+      sm.redirect = std::string(balance::RedirectOf(ms.state));
+      sm.status = balance::AtomicLoad(ms.state.status) & kAdminFlags;
+      state.members.push_back(sm);
+    }
+  }
+  const std::string tmp = path + "." + std::to_string(getpid()) + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << manager::FormatState(state);
+    out.flush();
+    if (!out) return "cannot write " + tmp;
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return "cannot rename " + tmp + " to " + path;
+  }
+  return "";
+}
+
+struct SaveOnEnd {
+  std::string path;
+  server_rec* server;
+};
+
+apr_status_t SaveOnEndCleanup(void* data) {
+  auto* save = static_cast<SaveOnEnd*>(data);
+  try {
+    const std::string err = SaveEditedState(save->path, save->server);
+    if (!err.empty()) {
+      ap_log_error(APLOG_MARK, APLOG_WARNING, 0, save->server,
+                   "MCA0025: manager edits not saved for the next start: %s", err.c_str());
+    }
+  } catch (...) {
+  }
+  return APR_SUCCESS;
+}
+
 }  // namespace
 
 BalancerLock::BalancerLock(const Balancer* b) : mutex_(MutexOf(b->slot)) {
@@ -143,7 +265,7 @@ BalancerLock::BalancerLock(const Balancer* b) : mutex_(MutexOf(b->slot)) {
 
 BalancerLock::~BalancerLock() { pthread_mutex_unlock(mutex_); }
 
-int AttachSharedTable(apr_pool_t* /*pconf*/, server_rec* s) {
+int AttachSharedTable(apr_pool_t* pconf, server_rec* s) {
   const std::vector<std::pair<Balancer*, std::string>> balancers = Balancers(s);
   std::vector<balance::LayoutBalancer> layout;
   size_t members = 0;
@@ -158,6 +280,7 @@ int AttachSharedTable(apr_pool_t* /*pconf*/, server_rec* s) {
   }
 
   Segment seg = Existing(s->process);
+  const bool had_table = seg.table.valid();
   balance::Placement placement;
   std::string err = seg.table.valid() ? seg.table.Assign(layout, &placement) : "no table";
   bool new_table = false;
@@ -194,10 +317,18 @@ int AttachSharedTable(apr_pool_t* /*pconf*/, server_rec* s) {
     new_table = true;
   }
 
+  // A new block at start-up (not one grown at a restart, which carries its edits over) takes
+  // the edits saved before httpd was last stopped.
+  const bool first_block = new_table && !had_table;
+  const Saved saved = first_block ? ReadSaved(pconf, s) : Saved();
   const apr_time_t now = apr_time_now();
   for (size_t i = 0; i < balancers.size(); ++i) {
     Balancer* b = balancers[i].first;
     b->slot = &seg.table.balancer(placement.balancers[i]);
+    if (placement.balancer_fresh[i]) {
+      auto it = saved.balancers.find(balancers[i].second);
+      if (it != saved.balancers.end()) RestoreBalancer(it->second, b->slot);
+    }
     if ((new_table || placement.balancer_fresh[i]) && !InitLock(b->slot)) {
       ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                    "MCA0022: cannot create the process-shared lock of balancer://%s",
@@ -211,10 +342,20 @@ int AttachSharedTable(apr_pool_t* /*pconf*/, server_rec* s) {
       Member* m = b->members[j];
       m->slot = &seg.table.member(placement.members[i][j]);
       m->pool_settings.shared = m->slot;
+      if (placement.member_fresh[i][j]) {
+        auto it = saved.members.find(balance::Table::MemberKey(balancers[i].second, m->name));
+        if (it != saved.members.end()) RestoreMember(it->second, m->slot);
+      }
       ApplyMember(m, placement.member_fresh[i][j], now);
       b->states.push_back(&m->slot->state);
     }
   }
+  // When this configuration ends (restart or stop), the parent saves the edits. The object is
+  // registered first so that it is deleted after the save ran (cleanups run in reverse).
+  auto* save = PoolNew<SaveOnEnd>(pconf);
+  save->path = ap_runtime_dir_relative(pconf, kStateFile);
+  save->server = s;
+  apr_pool_cleanup_register(pconf, save, SaveOnEndCleanup, apr_pool_cleanup_null);
   ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
                "MCA0023: shared member table: %u of %u member slots in use%s",
                seg.table.member_capacity() - seg.table.FreeMembers(), seg.table.member_capacity(),

@@ -14,6 +14,10 @@ namespace mca::glue {
 // growing the table), writes the configured values into the slots (fields edited at runtime
 // keep their values) and points Balancer::slot/states and Member::slot at them. Runs in
 // post_config. OK, or an error status after logging why.
+//
+// Edits made in the manager are saved to a state file under httpd's runtime directory when the
+// configuration ends (a restart or a stop, by the parent process, which may write there) and
+// applied again when httpd starts afresh.
 int AttachSharedTable(apr_pool_t* pconf, server_rec* s);
 
 // The balancer's process-shared lock, held around selection and edits of admin fields.

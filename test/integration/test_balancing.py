@@ -560,3 +560,34 @@ def test_a_restart_that_outgrows_the_table_keeps_what_it_had(httpd_factory, fake
     st = balancer(h, "grow")
     assert [m["url"] for m in st["members"]] == [b.url()]
     assert st["members"][0]["elected"] == 20
+
+
+def test_manager_edits_survive_a_stop_and_start(httpd_factory, fake_ajp_factory):
+    a, b = fake_ajp_factory(handler=named("a")), fake_ajp_factory(handler=named("b"))
+    base = MANY_CHILDREN["prefork"] + ACCESS_LOG + MANAGER
+    members = [f"{a.url()} route=a", f"{b.url()} route=b lbset=0"]
+    h = httpd_factory(extra_conf=base + balancer_conf("keep", members), mpm="prefork")
+    h.start()
+    assert edit(h, {"b": "keep", "w": a.url(), "w_lf": "4", "w_status_D": "1"})[0] == 200
+    assert edit(h, {"b": "keep", "b_lbm": "bytraffic"})[0] == 200
+    h.stop()
+    state_file = h.run_dir / "mod_cluster_ajp.state"
+    assert state_file.exists() and "loadfactor=400" in state_file.read_text()
+    # httpd.conf changes a field nobody edited (b's lbset): that follows the file; the edited
+    # fields keep their edited values.
+    h.extra_conf = base + balancer_conf("keep", [f"{a.url()} route=a loadfactor=2",
+                                                 f"{b.url()} route=b lbset=1"])
+    h.write_conf()
+    h.start()
+    ma, mb = member(h, "keep", a.url()), member(h, "keep", b.url())
+    assert (ma["loadfactor"], ma["state"]) == (4, "disabled"), ma
+    assert mb["lbset"] == 1, mb
+    assert balancer(h, "keep")["lbmethod"] == "bytraffic"
+    assert load(h, [f"/app/{i}" for i in range(6)]).count(200) == 6
+    assert len(a.requests) == 0
+    # A damaged state file is reported and ignored; nothing else is lost.
+    h.stop()
+    state_file.write_text("garbage\n")
+    h.start()
+    assert member(h, "keep", a.url())["state"] == "active"
+    assert "MCA0024" in h.error_log_text()

@@ -1,0 +1,65 @@
+// The manager's state file: the fields edited at runtime (through the balancer manager), saved
+// under httpd's runtime directory after every edit and applied again when httpd starts, so that
+// an edit survives a full stop and start. Only edited fields are saved; every other field keeps
+// following httpd.conf.
+//
+// Format (text, one record per line, fields separated by single spaces):
+//   mod_cluster_ajp-state 1
+//   balancer KEY edited=N lbmethod=N maxattempts=N timeout=N nofailover=0|1
+//   member KEY edited=N loadfactor=N lbset=N route=TEXT redirect=TEXT status=N
+// KEY and TEXT are %-encoded: every byte outside 0x21..0x7E, and '%' and '=', is written %XX.
+// Numbers are decimal. Unknown record kinds and unknown fields are errors (the file is ours).
+//
+// Must not depend on: httpd, APR, anything outside the C++17 standard library and the core.
+#ifndef MCA_MANAGER_STATE_FILE_H_
+#define MCA_MANAGER_STATE_FILE_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mca/config/params.h"
+
+namespace mca::manager {
+
+inline constexpr size_t kMaxStateFileBytes = size_t{4} * 1024 * 1024;
+
+struct SavedBalancer {
+  std::string key;
+  uint32_t edited = 0;  // balance::EditedField bits
+  uint32_t lb_method = 0;
+  int32_t max_attempts = -1;
+  int64_t timeout_us = 0;
+  bool nofailover = false;
+
+  bool operator==(const SavedBalancer& o) const;
+};
+
+struct SavedMember {
+  std::string key;
+  uint32_t edited = 0;  // balance::EditedField bits
+  int32_t load_factor = 100;
+  int32_t lbset = 0;
+  std::string route;
+  std::string redirect;
+  uint32_t status = 0;  // admin flags (config::kStatus*)
+
+  bool operator==(const SavedMember& o) const;
+};
+
+struct SavedState {
+  std::vector<SavedBalancer> balancers;
+  std::vector<SavedMember> members;
+};
+
+std::string FormatState(const SavedState& state);
+
+// Parses a state file. On error (message names the line) *out is unchanged. Values are checked:
+// lbmethod 0..2, load factor 1..10000, lbset 0..99, route and redirect at most 63 bytes, status
+// only admin flags, keys non-empty and at most 383 bytes.
+config::Error ParseState(std::string_view text, SavedState* out);
+
+}  // namespace mca::manager
+
+#endif  // MCA_MANAGER_STATE_FILE_H_

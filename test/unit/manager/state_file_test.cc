@@ -1,0 +1,102 @@
+#include "mca/manager/state_file.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <string>
+
+namespace mca::manager {
+namespace {
+
+SavedState Sample() {
+  SavedState s;
+  SavedBalancer b;
+  b.key = "testcluster";
+  b.edited = 1u << 8;
+  b.lb_method = 1;
+  b.max_attempts = 2;
+  b.timeout_us = 5000000;
+  b.nofailover = true;
+  s.balancers.push_back(b);
+  SavedMember m;
+  m.key = "testcluster|ajp://127.0.0.1:8009";
+  m.edited = 1 | 4 | 16;
+  m.load_factor = 300;
+  m.lbset = 1;
+  m.route = "node<1> 100%";
+  m.redirect = "";
+  m.status = config::kStatusDisabled | config::kStatusDraining;
+  s.members.push_back(m);
+  return s;
+}
+
+class StateFileTest : public CppUnit::TestFixture {
+  CPPUNIT_TEST_SUITE(StateFileTest);
+  CPPUNIT_TEST(RoundTrip);
+  CPPUNIT_TEST(ExactText);
+  CPPUNIT_TEST(Errors);
+  CPPUNIT_TEST_SUITE_END();
+
+ public:
+  void RoundTrip() {
+    const SavedState s = Sample();
+    SavedState back;
+    CPPUNIT_ASSERT_EQUAL(std::string(), ParseState(FormatState(s), &back));
+    CPPUNIT_ASSERT(back.balancers.size() == 1 && back.balancers[0] == s.balancers[0]);
+    CPPUNIT_ASSERT(back.members.size() == 1 && back.members[0] == s.members[0]);
+    SavedState empty;
+    CPPUNIT_ASSERT_EQUAL(std::string(), ParseState(FormatState(SavedState()), &empty));
+    CPPUNIT_ASSERT(empty.members.empty() && empty.balancers.empty());
+  }
+
+  void ExactText() {
+    CPPUNIT_ASSERT_EQUAL(
+        std::string("mod_cluster_ajp-state 1\n"
+                    "balancer testcluster edited=256 lbmethod=1 maxattempts=2 timeout=5000000 "
+                    "nofailover=1\n"
+                    "member testcluster|ajp://127.0.0.1:8009 edited=21 loadfactor=300 lbset=1 "
+                    "route=node<1>%20100%25 redirect= status=33\n"),
+        FormatState(Sample()));
+  }
+
+  void Errors() {
+    SavedState out = Sample();
+    const std::string h = "mod_cluster_ajp-state 1\n";
+    const char* bad[] = {
+        "",
+        "mod_cluster_ajp-state 2\n",
+        "mod_cluster_ajp-state 1",  // no newline
+        "x\n",
+        "unknown x\n",
+        "member k edited=1 loadfactor=0 lbset=0 route= redirect= status=0\n",
+        "member k edited=1 loadfactor=100 lbset=100 route= redirect= status=0\n",
+        "member k edited=1 loadfactor=100 lbset=0 route=%4 redirect= status=0\n",
+        "member k edited=1 loadfactor=100 lbset=0 route=%zz redirect= status=0\n",
+        "member k edited=1 loadfactor=100 lbset=0 route= redirect= status=64\n",
+        "member k edited=1 loadfactor=100 lbset=0 route= redirect= status=0 extra=1\n",
+        "member  edited=1 loadfactor=100 lbset=0 route= redirect= status=0\n",
+        "balancer b edited=1 lbmethod=3 maxattempts=0 timeout=0 nofailover=0\n",
+        "balancer b edited=1 lbmethod=0 maxattempts=-2 timeout=0 nofailover=0\n",
+        "balancer b edited=1 lbmethod=0 maxattempts=0 timeout=-1 nofailover=0\n",
+        "balancer b edited=x lbmethod=0 maxattempts=0 timeout=0 nofailover=0\n",
+    };
+    for (const char* b : bad) {
+      const std::string text =
+          std::string(b).rfind("mod_cluster", 0) == 0 || *b == '\0' || std::string(b) == "x\n"
+              ? std::string(b)
+              : h + b;
+      CPPUNIT_ASSERT_MESSAGE(text, !ParseState(text, &out).empty());
+      CPPUNIT_ASSERT(out.members.size() == 1);  // unchanged
+    }
+    CPPUNIT_ASSERT(ParseState(h + "unknown x\n", &out).find("line 2") != std::string::npos);
+    const std::string long_route(64, 'r');
+    CPPUNIT_ASSERT(!ParseState(h + "member k edited=1 loadfactor=100 lbset=0 route=" + long_route +
+                                   " redirect= status=0\n",
+                               &out)
+                        .empty());
+  }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(StateFileTest);
+
+}  // namespace
+}  // namespace mca::manager
