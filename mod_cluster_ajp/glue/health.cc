@@ -1,5 +1,6 @@
 #include "glue/health.h"
 
+#include <algorithm>
 #include <cctype>
 #include <set>
 #include <string>
@@ -226,12 +227,28 @@ void Record(server_rec* s, const Balancer* b, Member* m, const CheckResult& res)
                            m->cfg.hc_method == config::HcMethod::kOptions;
     if (app_check || balance::AtomicLoad(slot.error_kind) == balance::kErrorConnection) {
       balance::AtomicStore(slot.state.error_until, int64_t{0});
+      balance::AtomicStore(slot.state_since, static_cast<int64_t>(now));
       ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
                    "MCA0503: health check: member %s of balancer %s answers again; back in "
                    "rotation",
                    m->name.c_str(), b->name.c_str());
     }
   }
+}
+
+// Slow start: a member back from unhealthy (or from an error a check disproved) gets a share of
+// its load factor that grows with the time since, up to the whole of it after `slowstart`.
+// Updated every watchdog tick (100 ms).
+void Ramp(Member* m, apr_time_t now) {
+  const apr_interval_time_t window = m->cfg.slow_start.count();
+  if (window <= 0) return;
+  balance::MemberSlot& slot = *m->slot;
+  const int64_t since = balance::AtomicLoad(slot.state_since);
+  uint32_t ramp = 0;
+  if (since > 0 && balance::AtomicLoad(slot.healthy) != 0 && now - since < window) {
+    ramp = static_cast<uint32_t>(std::max<int64_t>(1, (now - since) * 1000 / window));
+  }
+  if (balance::AtomicLoad(slot.state.ramp) != ramp) balance::AtomicStore(slot.state.ramp, ramp);
 }
 
 void RunDueChecks(server_rec* main, apr_pool_t* pool) {
@@ -242,6 +259,7 @@ void RunDueChecks(server_rec* main, apr_pool_t* pool) {
       for (Member* m : b->members) {
         if (m->slot == nullptr || m->cfg.hc_method == config::HcMethod::kNone) continue;
         const apr_time_t now = apr_time_now();
+        Ramp(m, now);
         if (now < m->next_check) continue;
         m->next_check = now + m->cfg.hc_interval.count();
         Probe probe(pool, m);

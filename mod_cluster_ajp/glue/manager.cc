@@ -254,7 +254,8 @@ int Render(request_rec* r, const ServerConfig& conf, const manager::Command& cmd
     manager::HtmlOptions options;
     options.action = r->uri;
     options.message = message;
-    options.server_version = std::string("mod_cluster_ajp/") + kVersion;
+    options.server_version = kVersion;
+    if (manager::Find(fields, "saved") != nullptr) options.message = "Saved.";
     if (const std::string* refresh = manager::Find(fields, "refresh")) {
       const long seconds = strtol(refresh->c_str(), nullptr, 10);
       options.refresh_seconds = seconds > 0 && seconds <= 3600 ? static_cast<int>(seconds) : 0;
@@ -296,6 +297,13 @@ int HandleManager(request_rec* r) noexcept {
         return Plain(r, refusal.status, refusal.why);
       }
       message = "Saved.";
+      const std::string format = cmd.format.empty() ? (cmd.xml ? "xml" : "html") : cmd.format;
+      if (format == "html") {
+        // Post/redirect/get: reloading the page does not send the form again.
+        apr_table_setn(r->headers_out, "Location",
+                       apr_pstrcat(r->pool, r->uri, "?saved=1", nullptr));
+        return HTTP_SEE_OTHER;
+      }
     }
     return Render(r, conf, cmd, fields, message);
   } catch (...) {

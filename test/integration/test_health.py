@@ -110,3 +110,30 @@ def test_a_member_that_answers_again_is_back_before_retry(httpd_factory, fake_aj
     assert load(h, [f"/app/{i}" for i in range(10)]).count(200) == 10
     assert len(a.requests) == 5
 
+
+
+def test_slowstart_ramps_a_recovered_member_up(httpd_factory, fake_ajp_factory):
+    a = fake_ajp_factory(handler=named("a"))
+    b = fake_ajp_factory(handler=named("b"))
+    h = start(httpd_factory, balancer_conf("slow", [
+        f"{a.url()} route=a",
+        f"{b.url()} route=b hcinterval=200ms hctimeout=150ms slowstart=4"]))
+    b.cping = "stall"
+    assert wait_for(h, "slow", b.url(), lambda m: m["healthy"] is False) is not None
+    b.cping = "pong"
+    assert wait_for(h, "slow", b.url(), lambda m: m["healthy"] is True) is not None
+    # In the first second of its 4 s ramp, b gets a small share (at most a quarter of its
+    # weight), not half of the requests at once.
+    t0 = time.monotonic()
+    served = 0
+    while time.monotonic() - t0 < 0.8:
+        status, _, body = request(h, "GET", "/app/x")
+        assert status == 200
+        served += 1
+    early = len(b.requests)
+    assert served >= 10 and early <= served * 0.25, (early, served)
+    # After the ramp it takes its full half again.
+    time.sleep(4)
+    before = len(b.requests)
+    assert load(h, [f"/app/{i}" for i in range(20)]).count(200) == 20
+    assert len(b.requests) - before == 10

@@ -95,7 +95,8 @@ struct MemberState {
   int32_t load_factor;        // hundredths: 100..10000
   int32_t lbset;              // 0..99
   uint32_t status;            // config::MemberStatus bits (kStatusDisabled, ...)
-  uint32_t reserved;          // zero; keeps the size a multiple of 8 with no hidden padding
+  uint32_t ramp;              // slow start: weight is load_factor x ramp / 1000 while 1..999;
+                              // 0 (or 1000 and above): the full load factor
 };
 static_assert(std::is_trivially_copyable_v<MemberState>);
 static_assert(std::is_standard_layout_v<MemberState>);

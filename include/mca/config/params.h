@@ -182,6 +182,10 @@ struct MemberConfig {
   std::string hc_uri;      // for GET/HEAD/OPTIONS; empty: the member's path
   Duration hc_timeout{0};  // not set: ping, then connection_timeout
   bool hc_timeout_set = false;
+  // Ours: a member that becomes healthy again is ramped from a small share up to its full load
+  // factor over this time; 0: off.
+  Duration slow_start{0};
+  bool slow_start_set = false;
 };
 
 // ---- balancer parameters --------------------------------------------------------------------

@@ -4,6 +4,7 @@
 // Must not depend on: httpd, APR, a clock, a random source, the heap.
 #include "mca/balance/selector.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -69,9 +70,12 @@ Tier TierOf(const MemberState& m) {
 }
 
 int64_t Weight(const MemberState& m) {
-  if (m.load_factor < kMinWeight) return kMinWeight;
-  if (m.load_factor > kMaxWeight) return kMaxWeight;
-  return m.load_factor;
+  int64_t w = m.load_factor;
+  if (w < kMinWeight) w = kMinWeight;
+  if (w > kMaxWeight) w = kMaxWeight;
+  const uint32_t ramp = AtomicLoad(m.ramp);  // written by the health-check thread
+  if (ramp > 0 && ramp < 1000) w = std::max<int64_t>(kMinWeight, w * ramp / 1000);
+  return w;
 }
 
 // Index of the first member whose route is `route`, or -1.

@@ -308,6 +308,11 @@ constexpr MemberParam kMemberParams[] = {
        return SetTime(k, v, TimeUnit::kSeconds, milliseconds(1), "1ms", &m->hc_timeout,
                       &m->hc_timeout_set);
      }},
+    {"slowstart",
+     [](K k, V v, MemberConfig* m) {
+       return SetTime(k, v, TimeUnit::kSeconds, Duration(0), "0", &m->slow_start,
+                      &m->slow_start_set);
+     }},
 };
 
 // ---- balancer parameters --------------------------------------------------------------------

@@ -254,7 +254,8 @@ void AppendHead(std::string* out, const HtmlOptions& options) {
       "<html lang=\"en\">\n"
       "<head>\n"
       "<meta charset=\"utf-8\">\n"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      "<link rel=\"icon\" href=\"data:,\">\n";
   if (options.refresh_seconds > 0) {
     *out += "<meta http-equiv=\"refresh\" content=\"" + std::to_string(options.refresh_seconds) +
             "\">\n";
@@ -304,7 +305,8 @@ void AppendBalancerSettings(std::string* out, const BalancerView& b, std::string
   AppendSetting(out, "LB method", lbmethod);
   AppendSetting(out, "Max attempts", std::to_string(b.max_attempts));
   AppendSetting(out, "No failover", b.nofailover ? "On" : "Off");
-  AppendSetting(out, "Timeout", FormatDecimal(b.timeout_us, 6) + " s");
+  AppendSetting(out, "Timeout",
+                b.timeout_us > 0 ? FormatDecimal(b.timeout_us, 6) + " s" : "none (503 at once)");
   *out += "</dl>\n";
 
   // The form sends the current values back, as mod_proxy_balancer's does; b_tmo is whole seconds.

@@ -92,9 +92,30 @@ class SelectorBalanceTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(ThousandMembersPicksIndex999);
   CPPUNIT_TEST(NoMembersAndTooMany);
   CPPUNIT_TEST(DamagedValuesAreClamped);
+  CPPUNIT_TEST(SlowStartRampScalesTheWeight);
   CPPUNIT_TEST_SUITE_END();
 
  public:
+  void SlowStartRampScalesTheWeight() {
+    // b is ramping at 250 permille: weight 25 against a's 100, so 1 in 5.
+    std::vector<MemberState> t{Member("a", 100), Member("b", 100)};
+    t[1].ramp = 250;
+    std::vector<int> c = Counts(Request(), &t, 1000);
+    CPPUNIT_ASSERT_EQUAL(800, c[0]);
+    CPPUNIT_ASSERT_EQUAL(200, c[1]);
+    // A tiny ramp still leaves weight 1; 0 and 1000 mean the full load factor.
+    std::vector<MemberState> u{Member("a", 100), Member("b", 100)};
+    u[1].ramp = 1;
+    c = Counts(Request(), &u, 101);
+    CPPUNIT_ASSERT_EQUAL(1, c[1]);
+    for (uint32_t full : {0u, 1000u, 5000u}) {
+      std::vector<MemberState> v{Member("a", 100), Member("b", 100)};
+      v[1].ramp = full;
+      c = Counts(Request(), &v, 100);
+      CPPUNIT_ASSERT_EQUAL(50, c[1]);
+    }
+  }
+
   void ThreeToOneIsExactOverAThousand() {
     std::vector<MemberState> t{Member("a", 300), Member("b", 100)};
     const std::vector<int> c = Counts(Request(), &t, 1000);

@@ -43,6 +43,7 @@ inline std::string Dump(const MemberConfig& m) {
   add("hcfails", std::to_string(m.hc_fails));
   add("hcuri", m.hc_uri);
   add("hctimeout", Us(m.hc_timeout) + (m.hc_timeout_set ? "*" : ""));
+  add("slowstart", Us(m.slow_start) + (m.slow_start_set ? "*" : ""));
   return o;
 }
 

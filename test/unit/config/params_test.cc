@@ -22,7 +22,7 @@ constexpr const char* kMemberKeys =
     "min, max, smax, hardmax, ttl, acquire, timeout, connectiontimeout, ping, retry, loadfactor, "
     "lbset, route, redirect, status, keepalive, disablereuse, enablereuse, flushpackets, "
     "flushwait, iobuffersize, receivebuffersize, secret, hcmethod, hcinterval, hcpasses, "
-    "hcfails, hcuri, hctimeout";
+    "hcfails, hcuri, hctimeout, slowstart";
 
 MemberConfig Apply(MemberConfig m, std::initializer_list<std::string_view> tokens) {
   for (std::string_view t : tokens) {

@@ -138,12 +138,12 @@ std::string Badge(const std::string& html, std::string_view id) {
          row.substr(text, row.find('<', text) - text);
 }
 
-const std::set<std::string> kVoid = {"meta", "input", "br"};
+const std::set<std::string> kVoid = {"meta", "link", "input", "br"};
 const std::set<std::string> kKnown = {
-    "html",  "head",  "meta",  "title", "style",   "body",  "header", "h1",
-    "nav",   "a",     "p",     "main",  "section", "h2",    "span",   "dl",
-    "div",   "dt",    "dd",    "form",  "input",   "label", "select", "option",
-    "table", "thead", "tbody", "tr",    "th",      "td",    "time",   "footer"};
+    "html",  "head", "meta", "link",  "title",   "style",  "body",   "header", "h1",
+    "nav",   "a",    "p",    "main",  "section", "h2",     "span",   "dl",     "div",
+    "dt",    "dd",   "form", "input", "label",   "select", "option", "table",  "thead",
+    "tbody", "tr",   "th",   "td",    "time",    "footer"};
 
 // Every '<' opens or closes a known element, attribute values are double-quoted and hold no '<',
 // '>' or '"', and the elements nest (the <style> content is skipped). Returns "" or the problem.
@@ -205,8 +205,11 @@ class ManagerHtmlTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(Has(html, "<style>") && Has(html, ".badge-ok {"));
     CPPUNIT_ASSERT(html.size() > 16 &&
                    html.compare(html.size() - 16, 16, "</body>\n</html>\n") == 0);
-    // Self-contained: no script, no external style sheet, image or font.
-    CPPUNIT_ASSERT(!Has(html, "<script") && !Has(html, "<link") && !Has(html, "<img"));
+    // Self-contained: no script, no external style sheet, image or font; the only link is the
+    // empty inline icon (so browsers do not ask for /favicon.ico).
+    CPPUNIT_ASSERT(!Has(html, "<script") && !Has(html, "<img"));
+    CPPUNIT_ASSERT(Has(html, "<link rel=\"icon\" href=\"data:,\">"));
+    CPPUNIT_ASSERT(html.find("<link") == html.rfind("<link"));
     CPPUNIT_ASSERT(!Has(html, "http://") && !Has(html, "https://") && !Has(html, "url("));
     CPPUNIT_ASSERT(Has(html, "<h2><span class=\"mono\">balancer://testcluster</span>"));
     CPPUNIT_ASSERT(Has(html, "2 members, 1 healthy"));
