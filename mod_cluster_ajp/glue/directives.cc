@@ -161,8 +161,31 @@ const char* CmdProxySet(cmd_parms* cmd, void* /*dconf*/, const char* args) {
   std::string name = EnclosingBalancer(cmd);
   size_t first = 0;
   if (!words.empty() && words[0].find('=') == std::string::npos) {
+    // ProxySet ajp://host:port key=value: member parameters of the members defined above with
+    // that URL (in the enclosing balancer, else in every balancer of this server).
+    config::MemberUrl url;
+    if (config::ParseMemberUrl(words[0], &url).empty()) {
+      const std::string member = url.Name();
+      bool found = false;
+      for (Balancer* b : GetServerConfig(cmd->server)->balancers) {
+        if (!name.empty() && b->name != name) continue;
+        for (Member* m : b->members) {
+          if (m->name != member) continue;
+          found = true;
+          if (const char* err = ApplyParams(cmd, words, 1, nullptr, m)) return err;
+        }
+      }
+      if (!found) {
+        return Error(
+            cmd, "'" + words[0] + "': no BalancerMember with this URL is defined above this line");
+      }
+      return nullptr;
+    }
     name = BalancerName(words[0]);
-    if (name.empty()) return Error(cmd, "'" + words[0] + "': only balancer://NAME is supported");
+    if (name.empty()) {
+      return Error(cmd, "'" + words[0] +
+                            "': expected balancer://NAME or the ajp:// URL of a BalancerMember");
+    }
     first = 1;
   }
   if (name.empty()) return Error(cmd, "needs balancer://NAME outside <Proxy>");

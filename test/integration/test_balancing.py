@@ -591,3 +591,28 @@ def test_manager_edits_survive_a_stop_and_start(httpd_factory, fake_ajp_factory)
     h.start()
     assert member(h, "keep", a.url())["state"] == "active"
     assert "MCA0024" in h.error_log_text()
+
+
+def test_proxyset_sets_member_parameters_and_xml_prometheus_agree(httpd_factory,
+                                                                  fake_ajp_factory):
+    a, b = fake_ajp_factory(handler=named("a")), fake_ajp_factory(handler=named("b"))
+    h = start(httpd_factory, "prefork", balancer_conf("px", [
+        f"{a.url()} route=a", f"{b.url()} route=b"]) + f"ProxySet {b.url()} loadfactor=3\n")
+    assert load(h, [f"/app/{i}" for i in range(40)]).count(200) == 40
+    assert served_by([a, b]) == [10, 30]
+    status, msg, body = request(h, "GET", "/balancer-manager?xml=1")
+    assert status == 200 and msg["Content-Type"].startswith("text/xml")
+    xml = body.decode()
+    assert "<httpd:name>balancer://px</httpd:name>" in xml
+    assert xml.count("<httpd:worker>") == 2 and "<httpd:elected>30</httpd:elected>" in xml
+    status, msg, body = request(h, "GET", "/balancer-manager?format=prometheus")
+    assert status == 200 and msg["Content-Type"].startswith("text/plain; version=0.0.4")
+    text = body.decode()
+    line = (f'mod_cluster_ajp_member_elected_total{{balancer="px",member="{b.url()}",'
+            f'route="b"}} 30')
+    assert line in text.splitlines(), text[:2000]
+    # A ProxySet naming no member defined above is a configuration error.
+    bad = httpd_factory(extra_conf=balancer_conf("px2", [f"{a.url()} route=a"])
+                        + "ProxySet ajp://127.0.0.1:1 loadfactor=2\n")
+    rc, out = bad.config_test()
+    assert rc != 0 and "no BalancerMember with this URL" in out, out
