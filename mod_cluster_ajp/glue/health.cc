@@ -21,6 +21,36 @@ namespace {
 constexpr const char* kWatchdogName = "_mod_cluster_ajp_health_";
 constexpr apr_interval_time_t kDefaultCheckTimeout = apr_time_from_sec(2);
 
+// A member's check settings as the shared table has them now (httpd.conf's, or the manager's).
+struct HcSettings {
+  config::HcMethod method = config::HcMethod::kCping;
+  int passes = 1;
+  int fails = 1;
+  apr_interval_time_t interval = 0;
+  std::string uri;
+};
+
+HcSettings SettingsOf(const Balancer* b, const Member* m) {
+  const balance::MemberSlot& slot = *m->slot;
+  HcSettings hc;
+  const uint32_t method = balance::AtomicLoad(slot.hc_method);
+  hc.method = method <= static_cast<uint32_t>(config::HcMethod::kCping)
+                  ? static_cast<config::HcMethod>(method)
+                  : config::HcMethod::kCping;
+  hc.passes = static_cast<int>(balance::AtomicLoad(slot.hc_passes));
+  hc.fails = static_cast<int>(balance::AtomicLoad(slot.hc_fails));
+  hc.interval = std::max<apr_interval_time_t>(balance::AtomicLoad(slot.hc_interval),
+                                              config::kMinHcInterval.count());
+  BalancerLock lock(b);
+  hc.uri = std::string(balance::FieldOf(slot.hc_uri, sizeof slot.hc_uri));
+  return hc;
+}
+
+bool AppCheck(config::HcMethod method) {
+  return method == config::HcMethod::kGet || method == config::HcMethod::kHead ||
+         method == config::HcMethod::kOptions;
+}
+
 struct CheckResult {
   bool ok = false;
   std::string reason;  // why it failed: "connection refused", "no CPong in 2 s", ...
@@ -50,8 +80,11 @@ apr_interval_time_t CheckTimeout(const Member* m) {
 // One connection for one check, closed with its pool.
 class Probe {
  public:
-  Probe(apr_pool_t* parent, const Member* m)
-      : member_(m), timeout_(CheckTimeout(m)), stream_(ajp::Direction::kFromContainer, 65536) {
+  Probe(apr_pool_t* parent, const Member* m, const HcSettings& hc)
+      : member_(m),
+        hc_(hc),
+        timeout_(CheckTimeout(m)),
+        stream_(ajp::Direction::kFromContainer, 65536) {
     apr_pool_create(&pool_, parent);
   }
   ~Probe() { apr_pool_destroy(pool_); }
@@ -61,7 +94,7 @@ class Probe {
   CheckResult Run() {
     CheckResult res = Connect();
     if (!res.ok) return res;
-    switch (member_->cfg.hc_method) {
+    switch (hc_.method) {
       case config::HcMethod::kTcp:
       case config::HcMethod::kNone:
         return res;
@@ -139,10 +172,10 @@ class Probe {
 
   CheckResult Request() {
     const config::MemberConfig& c = member_->cfg;
-    const char* method = c.hc_method == config::HcMethod::kGet    ? "GET"
-                         : c.hc_method == config::HcMethod::kHead ? "HEAD"
-                                                                  : "OPTIONS";
-    const std::string uri = c.hc_uri.empty() ? "/" : c.hc_uri;
+    const char* method = hc_.method == config::HcMethod::kGet    ? "GET"
+                         : hc_.method == config::HcMethod::kHead ? "HEAD"
+                                                                 : "OPTIONS";
+    const std::string uri = hc_.uri.empty() ? "/" : hc_.uri;
     const std::string what = std::string(method) + " " + uri;
     ajp::ForwardRequest f;
     f.method = method;
@@ -180,20 +213,22 @@ class Probe {
   }
 
   const Member* member_;
+  HcSettings hc_;
   apr_interval_time_t timeout_;
   apr_pool_t* pool_ = nullptr;
   apr_socket_t* socket_ = nullptr;
   ajp::FrameStream stream_;
 };
 
-void Record(server_rec* s, const Balancer* b, Member* m, const CheckResult& res) {
+void Record(server_rec* s, const Balancer* b, Member* m, const HcSettings& hc,
+            const CheckResult& res) {
   balance::MemberSlot& slot = *m->slot;
   const apr_time_t now = apr_time_now();
   balance::HealthCounters h;
   h.healthy = balance::AtomicLoad(slot.healthy) != 0;
   h.passes = balance::AtomicLoad(slot.check_passes);
   h.fails = balance::AtomicLoad(slot.check_fails);
-  const balance::Transition t = balance::RecordCheck(res.ok, m->cfg.hc_passes, m->cfg.hc_fails, &h);
+  const balance::Transition t = balance::RecordCheck(res.ok, hc.passes, hc.fails, &h);
   {
     BalancerLock lock(b);
     balance::SetField(slot.check_reason, sizeof slot.check_reason,
@@ -222,10 +257,7 @@ void Record(server_rec* s, const Balancer* b, Member* m, const CheckResult& res)
   // error; an application-level check (GET/HEAD/OPTIONS) ends any error. A member that came
   // back therefore takes requests at once, not after `retry`.
   if (res.ok && balance::AtomicLoad(slot.state.error_until) > now) {
-    const bool app_check = m->cfg.hc_method == config::HcMethod::kGet ||
-                           m->cfg.hc_method == config::HcMethod::kHead ||
-                           m->cfg.hc_method == config::HcMethod::kOptions;
-    if (app_check || balance::AtomicLoad(slot.error_kind) == balance::kErrorConnection) {
+    if (AppCheck(hc.method) || balance::AtomicLoad(slot.error_kind) == balance::kErrorConnection) {
       balance::AtomicStore(slot.state.error_until, int64_t{0});
       balance::AtomicStore(slot.state_since, static_cast<int64_t>(now));
       ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
@@ -257,13 +289,25 @@ void RunDueChecks(server_rec* main, apr_pool_t* pool) {
     for (Balancer* b : GetServerConfig(v)->balancers) {
       if (!seen.insert(b).second || b->slot == nullptr) continue;
       for (Member* m : b->members) {
-        if (m->slot == nullptr || m->cfg.hc_method == config::HcMethod::kNone) continue;
+        if (m->slot == nullptr) continue;
         const apr_time_t now = apr_time_now();
         Ramp(m, now);
         if (now < m->next_check) continue;
-        m->next_check = now + m->cfg.hc_interval.count();
-        Probe probe(pool, m);
-        Record(main, b, m, probe.Run());
+        const HcSettings hc = SettingsOf(b, m);
+        m->next_check = now + hc.interval;
+        if (hc.method == config::HcMethod::kNone) {
+          // Checks turned off (httpd.conf or the manager): a member they had failed is no
+          // longer judged by them.
+          if (balance::AtomicLoad(m->slot->healthy) == 0) {
+            balance::AtomicAndNot(m->slot->state.status,
+                                  static_cast<uint32_t>(config::kStatusHealthFailed));
+            balance::AtomicStore(m->slot->healthy, 1u);
+            balance::AtomicStore(m->slot->check_fails, 0u);
+          }
+          continue;
+        }
+        Probe probe(pool, m, hc);
+        Record(main, b, m, hc, probe.Run());
       }
     }
   }
@@ -287,9 +331,8 @@ apr_status_t Callback(int state, void* data, apr_pool_t* pool) {
 bool AnyChecks(server_rec* s) {
   for (server_rec* v = s; v != nullptr; v = v->next) {
     for (const Balancer* b : GetServerConfig(v)->balancers) {
-      for (const Member* m : b->members) {
-        if (m->cfg.hc_method != config::HcMethod::kNone) return true;
-      }
+      // Checks can be turned on in the manager, so any member at all starts the thread.
+      if (!b->members.empty()) return true;
     }
   }
   return false;

@@ -1,5 +1,6 @@
 #include "glue/manager.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -100,6 +101,14 @@ manager::Snapshot TakeSnapshot(const ServerConfig& conf) {
       mv.bytes_received = balance::AtomicLoad(ms.bytes_received);
       mv.connections = balance::AtomicLoad(ms.connections);
       mv.hardmax = ms.hardmax;
+      const uint32_t hcm = balance::AtomicLoad(ms.hc_method);
+      mv.hc_method = hcm <= static_cast<uint32_t>(config::HcMethod::kCping)
+                         ? static_cast<config::HcMethod>(hcm)
+                         : config::HcMethod::kCping;
+      mv.hc_interval_us = balance::AtomicLoad(ms.hc_interval);
+      mv.hc_passes = static_cast<int>(balance::AtomicLoad(ms.hc_passes));
+      mv.hc_fails = static_cast<int>(balance::AtomicLoad(ms.hc_fails));
+      mv.hc_uri = std::string(balance::FieldOf(ms.hc_uri, sizeof ms.hc_uri));
       mv.min = m->cfg.min;
       mv.max = m->pool_settings.max;
       mv.smax = m->pool_settings.smax;
@@ -162,6 +171,25 @@ void ApplyMemberEdit(Balancer* b, Member* m, const manager::MemberEdit& e) {
   if ((e.clear_flags & config::kStatusHealthFailed) != 0) {
     balance::AtomicAndNot(st.status, static_cast<uint32_t>(config::kStatusHealthFailed));
   }
+  if (e.hc_fields != 0) {
+    if ((e.hc_fields & manager::kHcMethod) != 0) {
+      balance::AtomicStore(slot.hc_method, static_cast<uint32_t>(e.hc.hc_method));
+    }
+    if ((e.hc_fields & manager::kHcInterval) != 0) {
+      balance::AtomicStore(slot.hc_interval, static_cast<int64_t>(e.hc.hc_interval.count()));
+      m->next_check = 0;  // (in this process; the check thread picks the new interval next time)
+    }
+    if ((e.hc_fields & manager::kHcPasses) != 0) {
+      balance::AtomicStore(slot.hc_passes, static_cast<uint32_t>(std::max(e.hc.hc_passes, 1)));
+    }
+    if ((e.hc_fields & manager::kHcFails) != 0) {
+      balance::AtomicStore(slot.hc_fails, static_cast<uint32_t>(std::max(e.hc.hc_fails, 1)));
+    }
+    if ((e.hc_fields & manager::kHcUri) != 0) {
+      balance::SetField(slot.hc_uri, sizeof slot.hc_uri, e.hc.hc_uri);
+    }
+    edited |= balance::kEditedHealthCheck;
+  }
   if ((e.set_flags & config::kStatusInError) != 0) {
     balance::AtomicStore(st.error_until, apr_time_now() + m->retry());
   }
@@ -217,11 +245,6 @@ Refusal Apply(request_rec* r, const ServerConfig& conf, const manager::Command& 
     Member* m = FindMember(b, cmd.member);
     if (m == nullptr) {
       return {HTTP_BAD_REQUEST, "balancer://" + cmd.balancer + " has no member " + cmd.member};
-    }
-    if (cmd.member_edit.hc_fields != 0) {
-      return {HTTP_BAD_REQUEST,
-              "health-check settings (w_hi, w_hp, w_hf, w_hm, w_hu) are set in httpd.conf in "
-              "this version"};
     }
     ApplyMemberEdit(b, m, cmd.member_edit);
   } else {

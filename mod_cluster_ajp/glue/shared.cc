@@ -1,5 +1,6 @@
 #include "glue/shared.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
@@ -104,6 +105,13 @@ void ApplyMember(Member* m, bool fresh, apr_time_t now) {
     balance::AtomicStore(st.status, (status & ~kAdminFlags) | (c.status & kAdminFlags));
   }
   slot.hardmax = c.hardmax;
+  if ((edited & balance::kEditedHealthCheck) == 0) {
+    balance::AtomicStore(slot.hc_method, static_cast<uint32_t>(c.hc_method));
+    balance::AtomicStore(slot.hc_passes, static_cast<uint32_t>(std::max(c.hc_passes, 1)));
+    balance::AtomicStore(slot.hc_fails, static_cast<uint32_t>(std::max(c.hc_fails, 1)));
+    balance::AtomicStore(slot.hc_interval, static_cast<int64_t>(c.hc_interval.count()));
+    balance::SetField(slot.hc_uri, sizeof slot.hc_uri, c.hc_uri);
+  }
   // status=+E: the member starts in error (once: a restart keeps what it has learnt since).
   if (fresh && (c.status & config::kStatusInError) != 0) {
     balance::AtomicStore(st.error_until, now + c.retry.count());
@@ -176,9 +184,16 @@ void RestoreMember(const manager::SavedMember& saved, balance::MemberSlot* slot)
   if ((saved.edited & balance::kEditedStatus) != 0) {
     balance::AtomicStore(st.status, saved.status & kAdminFlags);
   }
-  slot->edited =
-      saved.edited & (balance::kEditedLoadFactor | balance::kEditedLbset | balance::kEditedRoute |
-                      balance::kEditedRedirect | balance::kEditedStatus);
+  if ((saved.edited & balance::kEditedHealthCheck) != 0) {
+    slot->hc_method = saved.hc_method;
+    slot->hc_passes = saved.hc_passes;
+    slot->hc_fails = saved.hc_fails;
+    slot->hc_interval = saved.hc_interval_us;
+    balance::SetField(slot->hc_uri, sizeof slot->hc_uri, saved.hc_uri);
+  }
+  slot->edited = saved.edited &
+                 (balance::kEditedLoadFactor | balance::kEditedLbset | balance::kEditedRoute |
+                  balance::kEditedRedirect | balance::kEditedStatus | balance::kEditedHealthCheck);
 }
 
 void RestoreBalancer(const manager::SavedBalancer& saved, balance::BalancerSlot* slot) {
@@ -222,6 +237,11 @@ std::string SaveEditedState(const std::string& path, server_rec* s) {
       sm.route = std::string(balance::RouteOf(ms.state));
       sm.redirect = std::string(balance::RedirectOf(ms.state));
       sm.status = balance::AtomicLoad(ms.state.status) & kAdminFlags;
+      sm.hc_method = balance::AtomicLoad(ms.hc_method);
+      sm.hc_passes = balance::AtomicLoad(ms.hc_passes);
+      sm.hc_fails = balance::AtomicLoad(ms.hc_fails);
+      sm.hc_interval_us = balance::AtomicLoad(ms.hc_interval);
+      sm.hc_uri = std::string(balance::FieldOf(ms.hc_uri, sizeof ms.hc_uri));
       state.members.push_back(sm);
     }
   }

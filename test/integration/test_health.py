@@ -137,3 +137,33 @@ def test_slowstart_ramps_a_recovered_member_up(httpd_factory, fake_ajp_factory):
     before = len(b.requests)
     assert load(h, [f"/app/{i}" for i in range(20)]).count(200) == 20
     assert len(b.requests) - before == 10
+
+
+def test_health_check_settings_edited_in_the_manager(httpd_factory, fake_ajp_factory):
+    from test_balancing import edit
+
+    def health(ex):
+        ex.reply(500 if ex.req.req_uri == "/health" else 200, body=b"x")
+    a = fake_ajp_factory(handler=named("a"))
+    b = fake_ajp_factory(handler=health)
+    h = start(httpd_factory, balancer_conf("hce", [f"{a.url()} route=a",
+                                                   f"{b.url()} route=b hcinterval=300ms"]))
+    assert member(h, "hce", b.url())["hcmethod"] == "CPING"
+    # Switch b's check to GET /health (mod_proxy_balancer's w_hm, w_hu, w_hi fields; w_hi in ms).
+    status, body = edit(h, {"b": "hce", "w": b.url(), "w_hm": "GET", "w_hu": "/health",
+                            "w_hi": "200"})
+    assert status == 200, body
+    m = member(h, "hce", b.url())
+    assert (m["hcmethod"], m["hcuri"], m["hcinterval"]) == ("GET", "/health", 0.2), m
+    took = wait_for(h, "hce", b.url(), lambda mm: mm["healthy"] is False)
+    assert took is not None and took < 3
+    assert member(h, "hce", b.url())["check_reason"] == "GET /health \u2192 500"
+    # Turned off: the member is no longer judged by checks.
+    assert edit(h, {"b": "hce", "w": b.url(), "w_hm": "NONE"})[0] == 200
+    assert wait_for(h, "hce", b.url(), lambda mm: mm["healthy"] is True) is not None
+    # Edited settings survive a stop and start.
+    assert edit(h, {"b": "hce", "w": b.url(), "w_hm": "GET"})[0] == 200
+    h.stop()
+    h.start()
+    m = member(h, "hce", b.url())
+    assert (m["hcmethod"], m["hcuri"]) == ("GET", "/health"), m

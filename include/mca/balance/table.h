@@ -46,7 +46,7 @@ inline constexpr size_t kReasonSize = 128;      // health check reason, NUL-term
 inline constexpr size_t kNonceSize = 40;        // a UUID and a NUL
 inline constexpr size_t kLockSize = 64;         // room for a pthread_mutex_t
 inline constexpr uint64_t kTableMagic = 0x31746a63616d6361;  // "acamcajt1" little-endian
-inline constexpr uint32_t kTableVersion = 2;
+inline constexpr uint32_t kTableVersion = 3;
 
 // Why a member was last put in error. A passing CPing or TCP check proves the connection works,
 // so it ends a kConnection error at once; a passing GET/HEAD/OPTIONS check ends either kind.
@@ -91,7 +91,13 @@ struct MemberSlot {
   uint32_t check_fails;     // health checks failed in a row
   char check_reason[kReasonSize];  // why the last check failed; "" when it passed
   uint32_t error_kind;             // ErrorKind of the last time it was put in error
-  uint32_t reserved32;
+  // Health-check settings: from httpd.conf, or edited in the manager (kEditedHealthCheck). The
+  // check thread reads them from here, so an edit in any child steers it.
+  uint32_t hc_method;  // config::HcMethod
+  uint32_t hc_passes;
+  uint32_t hc_fails;
+  int64_t hc_interval;  // microseconds
+  char hc_uri[config::kMaxRouteLength + 1];
   uint64_t reserved[3];
 };
 static_assert(std::is_trivially_copyable_v<MemberSlot>);

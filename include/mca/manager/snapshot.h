@@ -38,6 +38,11 @@ struct MemberView {
   uint64_t bytes_received = 0;  // from the member (mod_proxy's "read")
   int64_t connections = 0;      // open backend connections, all child processes
   int hardmax = 0;              // 0: no limit
+  config::HcMethod hc_method = config::HcMethod::kCping;  // health-check settings in force
+  int64_t hc_interval_us = 2000000;
+  int hc_passes = 1;
+  int hc_fails = 1;
+  std::string hc_uri;
 
   // Settings shown by the XML view, with the values mod_proxy_balancer would show. The glue
   // fills in the resolved values (e.g. max = ThreadsPerChild when max=0 was configured).

@@ -6,7 +6,8 @@
 // Format (text, one record per line, fields separated by single spaces):
 //   mod_cluster_ajp-state 1
 //   balancer KEY edited=N lbmethod=N maxattempts=N timeout=N nofailover=0|1
-//   member KEY edited=N loadfactor=N lbset=N route=TEXT redirect=TEXT status=N
+//   member KEY edited=N loadfactor=N lbset=N route=TEXT redirect=TEXT status=N hcmethod=N
+//          hcinterval=N hcpasses=N hcfails=N hcuri=TEXT
 // KEY and TEXT are %-encoded: every byte outside 0x21..0x7E, and '%' and '=', is written %XX.
 // Numbers are decimal. Unknown record kinds and unknown fields are errors (the file is ours).
 //
@@ -44,6 +45,11 @@ struct SavedMember {
   std::string route;
   std::string redirect;
   uint32_t status = 0;  // admin flags (config::kStatus*)
+  uint32_t hc_method = static_cast<uint32_t>(config::HcMethod::kCping);
+  uint32_t hc_passes = 1;
+  uint32_t hc_fails = 1;
+  int64_t hc_interval_us = config::kDefaultHcInterval.count();
+  std::string hc_uri;
 
   bool operator==(const SavedMember& o) const;
 };
@@ -56,8 +62,9 @@ struct SavedState {
 std::string FormatState(const SavedState& state);
 
 // Parses a state file. On error (message names the line) *out is unchanged. Values are checked:
-// lbmethod 0..2, load factor 1..10000, lbset 0..99, route and redirect at most 63 bytes, status
-// only admin flags, keys non-empty and at most 383 bytes.
+// lbmethod 0..2, load factor 1..10000, lbset 0..99, route, redirect and hcuri at most 63 bytes,
+// status only admin flags, hcmethod 0..5, hcinterval at least 100 ms, hcpasses and hcfails at
+// least 1, keys non-empty and at most 383 bytes.
 config::Error ParseState(std::string_view text, SavedState* out);
 
 }  // namespace mca::manager

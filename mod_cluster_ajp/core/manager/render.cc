@@ -174,6 +174,13 @@ void AppendJsonMember(std::string* out, const MemberView& m, int64_t now_us) {
   *out += ",\"in_error\":";
   *out += Bool(MemberInError(m, now_us));
   *out += ",\"hardmax\":" + std::to_string(m.hardmax);
+  *out += ",\"hcmethod\":";
+  AppendJsonString(out, config::HcMethodName(m.hc_method));
+  *out += ",\"hcinterval\":" + FormatDecimal(m.hc_interval_us, 6);
+  *out += ",\"hcpasses\":" + std::to_string(m.hc_passes);
+  *out += ",\"hcfails\":" + std::to_string(m.hc_fails);
+  *out += ",\"hcuri\":";
+  AppendJsonString(out, m.hc_uri);
   out->push_back('}');
 }
 

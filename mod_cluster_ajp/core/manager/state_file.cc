@@ -116,7 +116,7 @@ config::Error ParseBalancer(const std::vector<std::string_view>& t, SavedBalance
 
 config::Error ParseMember(const std::vector<std::string_view>& t, SavedMember* m) {
   std::string_view v;
-  if (t.size() != 8) return "a member record has 8 fields";
+  if (t.size() != 13) return "a member record has 13 fields";
   if (!Decode(t[1], &m->key) || m->key.empty() || m->key.size() > kMaxKey) return "bad key";
   if (!Field(t[2], "edited", &v) || !Number<uint32_t>(v, 0, UINT32_MAX, &m->edited)) {
     return "bad edited=";
@@ -138,6 +138,24 @@ config::Error ParseMember(const std::vector<std::string_view>& t, SavedMember* m
       (m->status & ~kAdminFlags) != 0) {
     return "bad status=";
   }
+  if (!Field(t[8], "hcmethod", &v) || !Number<uint32_t>(v, 0, 5, &m->hc_method)) {
+    return "bad hcmethod=";
+  }
+  if (!Field(t[9], "hcinterval", &v) ||
+      !Number<int64_t>(v, config::kMinHcInterval.count(), config::kMaxDuration.count(),
+                       &m->hc_interval_us)) {
+    return "bad hcinterval=";
+  }
+  if (!Field(t[10], "hcpasses", &v) || !Number<uint32_t>(v, 1, INT32_MAX, &m->hc_passes)) {
+    return "bad hcpasses=";
+  }
+  if (!Field(t[11], "hcfails", &v) || !Number<uint32_t>(v, 1, INT32_MAX, &m->hc_fails)) {
+    return "bad hcfails=";
+  }
+  if (t[12].substr(0, 6) != "hcuri=" || !Decode(t[12].substr(6), &m->hc_uri) ||
+      m->hc_uri.size() > kMaxText) {
+    return "bad hcuri=";
+  }
   return "";
 }
 
@@ -150,7 +168,9 @@ bool SavedBalancer::operator==(const SavedBalancer& o) const {
 
 bool SavedMember::operator==(const SavedMember& o) const {
   return key == o.key && edited == o.edited && load_factor == o.load_factor && lbset == o.lbset &&
-         route == o.route && redirect == o.redirect && status == o.status;
+         route == o.route && redirect == o.redirect && status == o.status &&
+         hc_method == o.hc_method && hc_passes == o.hc_passes && hc_fails == o.hc_fails &&
+         hc_interval_us == o.hc_interval_us && hc_uri == o.hc_uri;
 }
 
 std::string FormatState(const SavedState& state) {
@@ -173,6 +193,11 @@ std::string FormatState(const SavedState& state) {
     out += " redirect=";
     Encode(m.redirect, &out);
     out += " status=" + std::to_string(m.status);
+    out += " hcmethod=" + std::to_string(m.hc_method) +
+           " hcinterval=" + std::to_string(m.hc_interval_us) +
+           " hcpasses=" + std::to_string(m.hc_passes) + " hcfails=" + std::to_string(m.hc_fails) +
+           " hcuri=";
+    Encode(m.hc_uri, &out);
     out += '\n';
   }
   return out;

@@ -26,6 +26,15 @@ SavedState Sample() {
   m.redirect = "";
   m.status = config::kStatusDisabled | config::kStatusDraining;
   s.members.push_back(m);
+  SavedMember hc;
+  hc.key = "other|ajp://[::1]:8009";
+  hc.edited = 32;
+  hc.hc_method = 4;
+  hc.hc_uri = "/health check";
+  hc.hc_interval_us = 500000;
+  hc.hc_passes = 2;
+  hc.hc_fails = 3;
+  s.members.push_back(hc);
   return s;
 }
 
@@ -42,7 +51,9 @@ class StateFileTest : public CppUnit::TestFixture {
     SavedState back;
     CPPUNIT_ASSERT_EQUAL(std::string(), ParseState(FormatState(s), &back));
     CPPUNIT_ASSERT(back.balancers.size() == 1 && back.balancers[0] == s.balancers[0]);
-    CPPUNIT_ASSERT(back.members.size() == 1 && back.members[0] == s.members[0]);
+    CPPUNIT_ASSERT(back.members.size() == 2 && back.members[0] == s.members[0] &&
+                   back.members[1] == s.members[1]);
+    CPPUNIT_ASSERT_EQUAL(std::string("/health check"), back.members[1].hc_uri);
     SavedState empty;
     CPPUNIT_ASSERT_EQUAL(std::string(), ParseState(FormatState(SavedState()), &empty));
     CPPUNIT_ASSERT(empty.members.empty() && empty.balancers.empty());
@@ -54,7 +65,11 @@ class StateFileTest : public CppUnit::TestFixture {
                     "balancer testcluster edited=256 lbmethod=1 maxattempts=2 timeout=5000000 "
                     "nofailover=1\n"
                     "member testcluster|ajp://127.0.0.1:8009 edited=21 loadfactor=300 lbset=1 "
-                    "route=node<1>%20100%25 redirect= status=33\n"),
+                    "route=node<1>%20100%25 redirect= status=33 hcmethod=5 hcinterval=2000000 "
+                    "hcpasses=1 hcfails=1 hcuri=\n"
+                    "member other|ajp://[::1]:8009 edited=32 loadfactor=100 lbset=0 route= "
+                    "redirect= status=0 hcmethod=4 hcinterval=500000 hcpasses=2 hcfails=3 "
+                    "hcuri=/health%20check\n"),
         FormatState(Sample()));
   }
 
@@ -67,13 +82,26 @@ class StateFileTest : public CppUnit::TestFixture {
         "mod_cluster_ajp-state 1",  // no newline
         "x\n",
         "unknown x\n",
-        "member k edited=1 loadfactor=0 lbset=0 route= redirect= status=0\n",
-        "member k edited=1 loadfactor=100 lbset=100 route= redirect= status=0\n",
-        "member k edited=1 loadfactor=100 lbset=0 route=%4 redirect= status=0\n",
-        "member k edited=1 loadfactor=100 lbset=0 route=%zz redirect= status=0\n",
-        "member k edited=1 loadfactor=100 lbset=0 route= redirect= status=64\n",
-        "member k edited=1 loadfactor=100 lbset=0 route= redirect= status=0 extra=1\n",
-        "member  edited=1 loadfactor=100 lbset=0 route= redirect= status=0\n",
+        "member k edited=1 loadfactor=0 lbset=0 route= redirect= status=0 hcmethod=5 "
+        "hcinterval=2000000 hcpasses=1 hcfails=1 hcuri=\n",
+        "member k edited=1 loadfactor=100 lbset=100 route= redirect= status=0 hcmethod=5 "
+        "hcinterval=2000000 hcpasses=1 hcfails=1 hcuri=\n",
+        "member k edited=1 loadfactor=100 lbset=0 route=%4 redirect= status=0 hcmethod=5 "
+        "hcinterval=2000000 hcpasses=1 hcfails=1 hcuri=\n",
+        "member k edited=1 loadfactor=100 lbset=0 route=%zz redirect= status=0 hcmethod=5 "
+        "hcinterval=2000000 hcpasses=1 hcfails=1 hcuri=\n",
+        "member k edited=1 loadfactor=100 lbset=0 route= redirect= status=64 hcmethod=5 "
+        "hcinterval=2000000 hcpasses=1 hcfails=1 hcuri=\n",
+        "member k edited=1 loadfactor=100 lbset=0 route= redirect= status=0 hcmethod=5 "
+        "hcinterval=2000000 hcpasses=1 hcfails=1 hcuri= extra=1\n",
+        "member k edited=1 loadfactor=100 lbset=0 route= redirect= status=0 hcmethod=6 "
+        "hcinterval=2000000 hcpasses=1 hcfails=1 hcuri=\n",
+        "member k edited=1 loadfactor=100 lbset=0 route= redirect= status=0 hcmethod=5 "
+        "hcinterval=99999 hcpasses=1 hcfails=1 hcuri=\n",
+        "member k edited=1 loadfactor=100 lbset=0 route= redirect= status=0 hcmethod=5 "
+        "hcinterval=2000000 hcpasses=0 hcfails=1 hcuri=\n",
+        "member  edited=1 loadfactor=100 lbset=0 route= redirect= status=0 hcmethod=5 "
+        "hcinterval=2000000 hcpasses=1 hcfails=1 hcuri=\n",
         "balancer b edited=1 lbmethod=3 maxattempts=0 timeout=0 nofailover=0\n",
         "balancer b edited=1 lbmethod=0 maxattempts=-2 timeout=0 nofailover=0\n",
         "balancer b edited=1 lbmethod=0 maxattempts=0 timeout=-1 nofailover=0\n",
@@ -85,12 +113,13 @@ class StateFileTest : public CppUnit::TestFixture {
               ? std::string(b)
               : h + b;
       CPPUNIT_ASSERT_MESSAGE(text, !ParseState(text, &out).empty());
-      CPPUNIT_ASSERT(out.members.size() == 1);  // unchanged
+      CPPUNIT_ASSERT(out.members.size() == 2);  // unchanged
     }
     CPPUNIT_ASSERT(ParseState(h + "unknown x\n", &out).find("line 2") != std::string::npos);
     const std::string long_route(64, 'r');
     CPPUNIT_ASSERT(!ParseState(h + "member k edited=1 loadfactor=100 lbset=0 route=" + long_route +
-                                   " redirect= status=0\n",
+                                   " redirect= status=0 hcmethod=5 hcinterval=2000000 "
+                                   "hcpasses=1 hcfails=1 hcuri=\n",
                                &out)
                         .empty());
   }
