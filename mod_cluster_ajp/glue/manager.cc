@@ -136,32 +136,35 @@ Member* FindMember(Balancer* b, const std::string& name) {
   return nullptr;
 }
 
+// Applies an edit under the balancer's lock. A field counts as edited (and then keeps its value
+// over restarts instead of following httpd.conf) only when the edit changes it: the HTML form
+// sends every field, changed or not.
 void ApplyMemberEdit(Balancer* b, Member* m, const manager::MemberEdit& e) {
   balance::MemberSlot& slot = *m->slot;
   balance::MemberState& st = slot.state;
   BalancerLock lock(b);
   uint32_t edited = slot.edited;
-  if (e.load_factor) {
+  if (e.load_factor && *e.load_factor != st.load_factor) {
     st.load_factor = *e.load_factor;
     edited |= balance::kEditedLoadFactor;
   }
-  if (e.lbset) {
+  if (e.lbset && *e.lbset != st.lbset) {
     st.lbset = *e.lbset;
     edited |= balance::kEditedLbset;
   }
-  if (e.route) {
+  if (e.route && *e.route != balance::RouteOf(st)) {
     balance::SetRoute(&st, *e.route);
     edited |= balance::kEditedRoute;
   }
-  if (e.redirect) {
+  if (e.redirect && *e.redirect != balance::RedirectOf(st)) {
     balance::SetRedirect(&st, *e.redirect);
     edited |= balance::kEditedRedirect;
   }
-  const uint32_t admin_set = e.set_flags & kAdminFlags;
-  const uint32_t admin_clear = e.clear_flags & kAdminFlags;
-  if ((admin_set | admin_clear) != 0) {
-    balance::AtomicOr(st.status, admin_set);
-    balance::AtomicAndNot(st.status, admin_clear);
+  const uint32_t before = balance::AtomicLoad(st.status);
+  const uint32_t admin = ((before | e.set_flags) & ~e.clear_flags) & kAdminFlags;
+  if (admin != (before & kAdminFlags)) {
+    balance::AtomicOr(st.status, admin);
+    balance::AtomicAndNot(st.status, kAdminFlags & ~admin);
     edited |= balance::kEditedStatus;
   }
   // C and E are runtime state: set or cleared, not remembered as edits.
@@ -172,23 +175,32 @@ void ApplyMemberEdit(Balancer* b, Member* m, const manager::MemberEdit& e) {
     balance::AtomicAndNot(st.status, static_cast<uint32_t>(config::kStatusHealthFailed));
   }
   if (e.hc_fields != 0) {
+    bool changed = false;
+    const auto set32 = [&changed](uint32_t& field, uint32_t value) {
+      if (balance::AtomicLoad(field) == value) return;
+      balance::AtomicStore(field, value);
+      changed = true;
+    };
     if ((e.hc_fields & manager::kHcMethod) != 0) {
-      balance::AtomicStore(slot.hc_method, static_cast<uint32_t>(e.hc.hc_method));
-    }
-    if ((e.hc_fields & manager::kHcInterval) != 0) {
-      balance::AtomicStore(slot.hc_interval, static_cast<int64_t>(e.hc.hc_interval.count()));
-      m->next_check = 0;  // (in this process; the check thread picks the new interval next time)
+      set32(slot.hc_method, static_cast<uint32_t>(e.hc.hc_method));
     }
     if ((e.hc_fields & manager::kHcPasses) != 0) {
-      balance::AtomicStore(slot.hc_passes, static_cast<uint32_t>(std::max(e.hc.hc_passes, 1)));
+      set32(slot.hc_passes, static_cast<uint32_t>(std::max(e.hc.hc_passes, 1)));
     }
     if ((e.hc_fields & manager::kHcFails) != 0) {
-      balance::AtomicStore(slot.hc_fails, static_cast<uint32_t>(std::max(e.hc.hc_fails, 1)));
+      set32(slot.hc_fails, static_cast<uint32_t>(std::max(e.hc.hc_fails, 1)));
     }
-    if ((e.hc_fields & manager::kHcUri) != 0) {
+    if ((e.hc_fields & manager::kHcInterval) != 0 &&
+        balance::AtomicLoad(slot.hc_interval) != e.hc.hc_interval.count()) {
+      balance::AtomicStore(slot.hc_interval, static_cast<int64_t>(e.hc.hc_interval.count()));
+      changed = true;
+    }
+    if ((e.hc_fields & manager::kHcUri) != 0 &&
+        balance::FieldOf(slot.hc_uri, sizeof slot.hc_uri) != e.hc.hc_uri) {
       balance::SetField(slot.hc_uri, sizeof slot.hc_uri, e.hc.hc_uri);
+      changed = true;
     }
-    edited |= balance::kEditedHealthCheck;
+    if (changed) edited |= balance::kEditedHealthCheck;
   }
   if ((e.set_flags & config::kStatusInError) != 0) {
     balance::AtomicStore(st.error_until, apr_time_now() + m->retry());

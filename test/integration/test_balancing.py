@@ -616,3 +616,28 @@ def test_proxyset_sets_member_parameters_and_xml_prometheus_agree(httpd_factory,
                         + "ProxySet ajp://127.0.0.1:1 loadfactor=2\n")
     rc, out = bad.config_test()
     assert rc != 0 and "no BalancerMember with this URL" in out, out
+
+
+def test_only_fields_an_edit_changes_stop_following_httpd_conf(httpd_factory, fake_ajp_factory):
+    a, b = fake_ajp_factory(handler=named("a")), fake_ajp_factory(handler=named("b"))
+    base = MANY_CHILDREN["prefork"] + ACCESS_LOG + MANAGER
+    h = httpd_factory(extra_conf=base + balancer_conf("only", [f"{a.url()} route=a loadfactor=2",
+                                                               f"{b.url()} route=b"]),
+                      mpm="prefork")
+    h.start()
+    # What the HTML form sends: every field, here unchanged but for Disabled.
+    fields = {"b": "only", "w": a.url(), "w_lf": "2", "w_ls": "0", "w_wr": "a", "w_rr": "",
+              "w_status_D": "1", "w_status_N": "0", "w_status_S": "0", "w_status_H": "0",
+              "w_status_R": "0", "w_status_I": "0", "w_hm": "CPING", "w_hi": "2000",
+              "w_hp": "1", "w_hf": "1", "w_hu": ""}
+    assert edit(h, fields)[0] == 200
+    h.stop()
+    saved = (h.run_dir / "mod_cluster_ajp.state").read_text()
+    assert f"member only|{a.url()} edited=16 " in saved, saved
+    # The load factor was not edited, so a new value in httpd.conf takes effect.
+    h.extra_conf = base + balancer_conf("only", [f"{a.url()} route=a loadfactor=5",
+                                                 f"{b.url()} route=b"])
+    h.write_conf()
+    h.start()
+    m = member(h, "only", a.url())
+    assert (m["loadfactor"], m["state"]) == (5, "disabled"), m

@@ -322,7 +322,6 @@ void AppendBalancerSettings(std::string* out, const BalancerView& b, std::string
                   6);
   AppendTextInput(out, "Max attempts", "b_max", std::to_string(b.max_attempts), "numeric", 4);
   AppendOnOff(out, "No failover", "b_sforce", b.nofailover);
-  AppendTextInput(out, "Sticky session (- clears)", "b_ss", b.sticky_session, nullptr, 24);
   AppendFormEnd(out);
   *out += '\n';
 }
@@ -405,6 +404,18 @@ void AppendMemberEdit(std::string* out, const BalancerView& b, const MemberView&
   AppendOnOff(out, "Hot standby", "w_status_H", on(config::kStatusHotStandby));
   AppendOnOff(out, "Hot spare", "w_status_R", on(config::kStatusHotSpare));
   AppendOnOff(out, "Ignore errors", "w_status_I", on(config::kStatusIgnoreErrors));
+  AppendSelect(out, "Health check", "w_hm",
+               {{"CPING", "CPING"},
+                {"TCP", "TCP"},
+                {"GET", "GET"},
+                {"HEAD", "HEAD"},
+                {"OPTIONS", "OPTIONS"},
+                {"NONE", "none"}},
+               config::HcMethodName(m.hc_method));
+  AppendTextInput(out, "Check URI", "w_hu", m.hc_uri, nullptr, 12);
+  AppendTextInput(out, "Every (ms)", "w_hi", std::to_string(m.hc_interval_us / 1000), "numeric", 6);
+  AppendTextInput(out, "Passes", "w_hp", std::to_string(m.hc_passes), "numeric", 3);
+  AppendTextInput(out, "Fails", "w_hf", std::to_string(m.hc_fails), "numeric", 3);
   AppendFormEnd(out);
   *out += "\n</td></tr>\n";
 }
