@@ -28,7 +28,8 @@
 namespace mca::manager {
 namespace {
 
-using internal::DecodeUtf8;
+using internal::AppendMarkupEntity;
+using internal::ForEachCodePoint;
 using internal::kReplacement;
 
 constexpr int64_t kMicrosPerSecond = 1000000;
@@ -94,43 +95,16 @@ footer { padding: 0 1.5rem 1.5rem; color: var(--muted); font-size: .75rem; }
 // Text and (double-quoted) attribute values. Tab and line feed stay; the other C0 controls, DEL
 // and the C1 controls are parse errors in HTML and become U+FFFD, as invalid UTF-8 does.
 void AppendEscaped(std::string* out, std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    uint32_t cp = 0;
-    const size_t n = DecodeUtf8(s, i, &cp);
-    if (n == 0) {
-      *out += kReplacement;
-      i += 1;
-      continue;
+  ForEachCodePoint(s, out, kReplacement, [out](uint32_t cp, std::string_view text) {
+    if (AppendMarkupEntity(cp, out)) return;
+    if (cp == '\t' || cp == '\n') {
+      out->push_back(static_cast<char>(cp));
+    } else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
+      out->append(kReplacement);
+    } else {
+      out->append(text);
     }
-    switch (cp) {
-      case '&':
-        *out += "&amp;";
-        break;
-      case '<':
-        *out += "&lt;";
-        break;
-      case '>':
-        *out += "&gt;";
-        break;
-      case '"':
-        *out += "&quot;";
-        break;
-      case '\'':
-        *out += "&#39;";
-        break;
-      case '\t':
-      case '\n':
-        out->push_back(static_cast<char>(cp));
-        break;
-      default:
-        if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
-          *out += kReplacement;
-        } else {
-          out->append(s.substr(i, n));
-        }
-    }
-    i += n;
-  }
+  });
 }
 
 std::string Escaped(std::string_view s) {

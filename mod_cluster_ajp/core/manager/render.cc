@@ -23,7 +23,8 @@
 namespace mca::manager {
 namespace {
 
-using internal::DecodeUtf8;
+using internal::AppendMarkupEntity;
+using internal::ForEachCodePoint;
 using internal::kReplacement;
 
 constexpr char kHexLower[] = "0123456789abcdef";
@@ -88,35 +89,28 @@ void AppendJsonEscape(std::string* out, uint32_t cp) {
 
 void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
-  for (size_t i = 0; i < s.size();) {
-    uint32_t cp = 0;
-    const size_t n = DecodeUtf8(s, i, &cp);
-    if (n == 0) {
-      *out += "\\ufffd";
-      i += 1;
-      continue;
-    }
+  ForEachCodePoint(s, out, "\\ufffd", [out](uint32_t cp, std::string_view text) {
     switch (cp) {
       case '"':
-        *out += "\\\"";
+        out->append("\\\"");
         break;
       case '\\':
-        *out += "\\\\";
+        out->append("\\\\");
         break;
       case '\n':
-        *out += "\\n";
+        out->append("\\n");
         break;
       case '\r':
-        *out += "\\r";
+        out->append("\\r");
         break;
       case '\t':
-        *out += "\\t";
+        out->append("\\t");
         break;
       case '\b':
-        *out += "\\b";
+        out->append("\\b");
         break;
       case '\f':
-        *out += "\\f";
+        out->append("\\f");
         break;
       case '<':
       case '>':
@@ -130,11 +124,10 @@ void AppendJsonString(std::string* out, std::string_view s) {
         if (cp < 0x20) {
           AppendJsonEscape(out, cp);
         } else {
-          out->append(s.substr(i, n));
+          out->append(text);
         }
     }
-    i += n;
-  }
+  });
   out->push_back('"');
 }
 
@@ -187,52 +180,30 @@ void AppendJsonMember(std::string* out, const MemberView& m, int64_t now_us) {
 // ---- XML ------------------------------------------------------------------------------------
 
 void AppendXmlText(std::string* out, std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    uint32_t cp = 0;
-    const size_t n = DecodeUtf8(s, i, &cp);
-    if (n == 0) {
-      *out += kReplacement;
-      i += 1;
-      continue;
-    }
+  ForEachCodePoint(s, out, kReplacement, [out](uint32_t cp, std::string_view text) {
+    if (AppendMarkupEntity(cp, out)) return;
     switch (cp) {
-      case '&':
-        *out += "&amp;";
-        break;
-      case '<':
-        *out += "&lt;";
-        break;
-      case '>':
-        *out += "&gt;";
-        break;
-      case '"':
-        *out += "&quot;";
-        break;
-      case '\'':
-        *out += "&#39;";
-        break;
       case '\t':
-        *out += "&#9;";
+        out->append("&#9;");
         break;
       case '\n':
-        *out += "&#10;";
+        out->append("&#10;");
         break;
       case '\r':
-        *out += "&#13;";  // a raw CR would be read back as LF
+        out->append("&#13;");  // a raw CR would be read back as LF
         break;
       case 0x7F:
-        *out += "&#127;";
+        out->append("&#127;");
         break;
       default:
         // XML 1.0 has no way to write the other C0 controls, U+FFFE or U+FFFF.
         if (cp < 0x20 || cp == 0xFFFE || cp == 0xFFFF) {
-          *out += kReplacement;
+          out->append(kReplacement);
         } else {
-          out->append(s.substr(i, n));
+          out->append(text);
         }
     }
-    i += n;
-  }
+  });
 }
 
 void AppendXmlElement(std::string* out, const char* indent, const char* name,
@@ -305,25 +276,17 @@ void AppendXmlWorker(std::string* out, const MemberView& m, int64_t now_us) {
 
 void AppendLabelValue(std::string* out, std::string_view s) {
   out->push_back('"');
-  for (size_t i = 0; i < s.size();) {
-    uint32_t cp = 0;
-    const size_t n = DecodeUtf8(s, i, &cp);
-    if (n == 0) {
-      *out += kReplacement;
-      i += 1;
-      continue;
-    }
+  ForEachCodePoint(s, out, kReplacement, [out](uint32_t cp, std::string_view text) {
     if (cp == '\\') {
-      *out += "\\\\";
+      out->append("\\\\");
     } else if (cp == '"') {
-      *out += "\\\"";
+      out->append("\\\"");
     } else if (cp == '\n') {
-      *out += "\\n";
+      out->append("\\n");
     } else {
-      out->append(s.substr(i, n));
+      out->append(text);
     }
-    i += n;
-  }
+  });
   out->push_back('"');
 }
 

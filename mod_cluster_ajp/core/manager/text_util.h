@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace mca::manager::internal {
@@ -52,6 +53,48 @@ inline size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp) noexcept {
   if (value < min || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) return 0;
   *cp = value;
   return need + 1;
+}
+
+// Walks `s` by code point: write(cp, text) for each valid one (text: its UTF-8 bytes); for each
+// invalid byte, appends `invalid` to *out instead.
+template <typename Write>
+void ForEachCodePoint(std::string_view s, std::string* out, std::string_view invalid,
+                      Write&& write) {
+  for (size_t i = 0; i < s.size();) {
+    uint32_t cp = 0;
+    const size_t n = DecodeUtf8(s, i, &cp);
+    if (n == 0) {
+      out->append(invalid);
+      i += 1;
+      continue;
+    }
+    write(cp, s.substr(i, n));
+    i += n;
+  }
+}
+
+// The markup characters of HTML and XML: appends the entity for & < > " ' and returns true;
+// false (nothing appended) for any other code point.
+inline bool AppendMarkupEntity(uint32_t cp, std::string* out) {
+  switch (cp) {
+    case '&':
+      out->append("&amp;");
+      return true;
+    case '<':
+      out->append("&lt;");
+      return true;
+    case '>':
+      out->append("&gt;");
+      return true;
+    case '"':
+      out->append("&quot;");
+      return true;
+    case '\'':
+      out->append("&#39;");
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace mca::manager::internal
