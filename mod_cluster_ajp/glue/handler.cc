@@ -62,12 +62,6 @@ balance::Selection Choose(Balancer* b, const balance::SelectRequest& rq) {
   return sel;
 }
 
-config::LbMethod LbMethodOf(const Balancer* b) {
-  const uint32_t m = balance::AtomicLoad(b->slot->lb_method);
-  return m <= static_cast<uint32_t>(config::LbMethod::kByTraffic) ? static_cast<config::LbMethod>(m)
-                                                                  : config::LbMethod::kByRequests;
-}
-
 // Whether some member other than those in `tried` could take a request now (for deciding to
 // drop a failonstatus response in favour of another member).
 bool AnotherCanServe(const Balancer* b, const std::bitset<balance::kMaxMembers>& tried,
@@ -176,7 +170,7 @@ int ServeFromBalancer(request_rec* r, const ServerConfig& conf, Balancer* b, Cli
   SessionRoutes routes;
   ExtractRoutes(r, b, &routes);
   balance::SelectRequest rq;
-  rq.lb_method = LbMethodOf(b);
+  rq.lb_method = balance::LbMethodOf(*b->slot);
   rq.AddRoutes(routes.candidates);
   rq.nofailover = balance::AtomicLoad(b->slot->sticky_force) != 0;
   rq.force_recovery = b->cfg.force_recovery;

@@ -33,10 +33,7 @@ struct HcSettings {
 HcSettings SettingsOf(const Balancer* b, const Member* m) {
   const balance::MemberSlot& slot = *m->slot;
   HcSettings hc;
-  const uint32_t method = balance::AtomicLoad(slot.hc_method);
-  hc.method = method <= static_cast<uint32_t>(config::HcMethod::kCping)
-                  ? static_cast<config::HcMethod>(method)
-                  : config::HcMethod::kCping;
+  hc.method = balance::HcMethodOf(slot);
   hc.passes = static_cast<int>(balance::AtomicLoad(slot.hc_passes));
   hc.fails = static_cast<int>(balance::AtomicLoad(slot.hc_fails));
   hc.interval = std::max<apr_interval_time_t>(balance::AtomicLoad(slot.hc_interval),

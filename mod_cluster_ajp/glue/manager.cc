@@ -16,9 +16,6 @@ namespace mca::glue {
 namespace {
 
 constexpr const char* kManagerHandler = "balancer-manager";
-constexpr uint32_t kAdminFlags = config::kStatusDisabled | config::kStatusStopped |
-                                 config::kStatusIgnoreErrors | config::kStatusHotStandby |
-                                 config::kStatusHotSpare | config::kStatusDraining;
 
 // A refusal: status, and a one-line text body that says why.
 struct Refusal {
@@ -69,10 +66,7 @@ manager::Snapshot TakeSnapshot(const ServerConfig& conf) {
     manager::BalancerView bv;
     bv.name = b->name;
     bv.sticky_session = std::string(balance::FieldOf(bs.sticky_session, sizeof bs.sticky_session));
-    const uint32_t lbm = balance::AtomicLoad(bs.lb_method);
-    bv.lb_method = lbm <= static_cast<uint32_t>(config::LbMethod::kByTraffic)
-                       ? static_cast<config::LbMethod>(lbm)
-                       : config::LbMethod::kByRequests;
+    bv.lb_method = balance::LbMethodOf(bs);
     bv.nonce = std::string(balance::FieldOf(bs.nonce, sizeof bs.nonce));
     const int32_t max_attempts = balance::AtomicLoad(bs.max_attempts);
     bv.max_attempts = max_attempts >= 0 ? max_attempts : static_cast<int>(b->members.size()) - 1;
@@ -101,10 +95,7 @@ manager::Snapshot TakeSnapshot(const ServerConfig& conf) {
       mv.bytes_received = balance::AtomicLoad(ms.bytes_received);
       mv.connections = balance::AtomicLoad(ms.connections);
       mv.hardmax = ms.hardmax;
-      const uint32_t hcm = balance::AtomicLoad(ms.hc_method);
-      mv.hc_method = hcm <= static_cast<uint32_t>(config::HcMethod::kCping)
-                         ? static_cast<config::HcMethod>(hcm)
-                         : config::HcMethod::kCping;
+      mv.hc_method = balance::HcMethodOf(ms);
       mv.hc_interval_us = balance::AtomicLoad(ms.hc_interval);
       mv.hc_passes = static_cast<int>(balance::AtomicLoad(ms.hc_passes));
       mv.hc_fails = static_cast<int>(balance::AtomicLoad(ms.hc_fails));
@@ -161,10 +152,10 @@ void ApplyMemberEdit(Balancer* b, Member* m, const manager::MemberEdit& e) {
     edited |= balance::kEditedRedirect;
   }
   const uint32_t before = balance::AtomicLoad(st.status);
-  const uint32_t admin = ((before | e.set_flags) & ~e.clear_flags) & kAdminFlags;
-  if (admin != (before & kAdminFlags)) {
+  const uint32_t admin = ((before | e.set_flags) & ~e.clear_flags) & config::kAdminStatusFlags;
+  if (admin != (before & config::kAdminStatusFlags)) {
     balance::AtomicOr(st.status, admin);
-    balance::AtomicAndNot(st.status, kAdminFlags & ~admin);
+    balance::AtomicAndNot(st.status, config::kAdminStatusFlags & ~admin);
     edited |= balance::kEditedStatus;
   }
   // C and E are runtime state: set or cleared, not remembered as edits.

@@ -23,11 +23,6 @@ constexpr const char* kUserDataKey = "mod_cluster_ajp:shared-table";
 
 static_assert(sizeof(pthread_mutex_t) <= balance::kLockSize);
 
-// Admin flags follow the configuration unless edited; E and C are runtime state.
-constexpr uint32_t kAdminFlags = config::kStatusDisabled | config::kStatusStopped |
-                                 config::kStatusIgnoreErrors | config::kStatusHotStandby |
-                                 config::kStatusHotSpare | config::kStatusDraining;
-
 pthread_mutex_t* MutexOf(balance::BalancerSlot* slot) {
   return reinterpret_cast<pthread_mutex_t*>(slot->lock);
 }
@@ -102,7 +97,8 @@ void ApplyMember(Member* m, bool fresh, apr_time_t now) {
   if ((edited & balance::kEditedRedirect) == 0) balance::SetRedirect(&st, c.redirect);
   if ((edited & balance::kEditedStatus) == 0) {
     const uint32_t status = balance::AtomicLoad(st.status);
-    balance::AtomicStore(st.status, (status & ~kAdminFlags) | (c.status & kAdminFlags));
+    balance::AtomicStore(
+        st.status, (status & ~config::kAdminStatusFlags) | (c.status & config::kAdminStatusFlags));
   }
   slot.hardmax = c.hardmax;
   if ((edited & balance::kEditedHealthCheck) == 0) {
@@ -182,7 +178,7 @@ void RestoreMember(const manager::SavedMember& saved, balance::MemberSlot* slot)
   if ((saved.edited & balance::kEditedRoute) != 0) balance::SetRoute(&st, saved.route);
   if ((saved.edited & balance::kEditedRedirect) != 0) balance::SetRedirect(&st, saved.redirect);
   if ((saved.edited & balance::kEditedStatus) != 0) {
-    balance::AtomicStore(st.status, saved.status & kAdminFlags);
+    balance::AtomicStore(st.status, saved.status & config::kAdminStatusFlags);
   }
   if ((saved.edited & balance::kEditedHealthCheck) != 0) {
     slot->hc_method = saved.hc_method;
@@ -236,7 +232,7 @@ std::string SaveEditedState(const std::string& path, server_rec* s) {
       sm.lbset = ms.state.lbset;
       sm.route = std::string(balance::RouteOf(ms.state));
       sm.redirect = std::string(balance::RedirectOf(ms.state));
-      sm.status = balance::AtomicLoad(ms.state.status) & kAdminFlags;
+      sm.status = balance::AtomicLoad(ms.state.status) & config::kAdminStatusFlags;
       sm.hc_method = balance::AtomicLoad(ms.hc_method);
       sm.hc_passes = balance::AtomicLoad(ms.hc_passes);
       sm.hc_fails = balance::AtomicLoad(ms.hc_fails);

@@ -36,6 +36,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "mca/balance/atomic.h"
 #include "mca/balance/selector.h"
 
 namespace mca::balance {
@@ -195,6 +196,19 @@ class Table {
   BalancerSlot* balancers_ = nullptr;
   MemberSlot* members_ = nullptr;
 };
+
+// The methods the table keeps as integers; a value out of range (a damaged block) reads as the
+// default (byrequests, CPING).
+inline config::LbMethod LbMethodOf(const BalancerSlot& slot) noexcept {
+  const uint32_t m = AtomicLoad(slot.lb_method);
+  return m <= static_cast<uint32_t>(config::LbMethod::kByTraffic) ? static_cast<config::LbMethod>(m)
+                                                                  : config::LbMethod::kByRequests;
+}
+inline config::HcMethod HcMethodOf(const MemberSlot& slot) noexcept {
+  const uint32_t m = AtomicLoad(slot.hc_method);
+  return m <= static_cast<uint32_t>(config::HcMethod::kCping) ? static_cast<config::HcMethod>(m)
+                                                              : config::HcMethod::kCping;
+}
 
 // NUL-terminated fixed fields.
 std::string_view FieldOf(const char* field, size_t size) noexcept;

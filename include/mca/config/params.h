@@ -119,6 +119,11 @@ enum MemberStatus : uint32_t {
   kStatusHealthFailed = 1u << 7,  // C
 };
 inline constexpr uint32_t kAllStatusFlags = 0xFF;
+// The administrative flags (D S I H R N): set by httpd.conf or the manager. E and C are runtime
+// state (errors, health checks).
+inline constexpr uint32_t kAdminStatusFlags = kStatusDisabled | kStatusStopped |
+                                              kStatusIgnoreErrors | kStatusHotStandby |
+                                              kStatusHotSpare | kStatusDraining;
 
 // The letters of the flags set in `status`, in the order D S I H R N E C ("" when none).
 std::string StatusLetters(uint32_t status);

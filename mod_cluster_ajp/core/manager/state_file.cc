@@ -10,9 +10,6 @@ namespace {
 constexpr std::string_view kHeader = "mod_cluster_ajp-state 1";
 constexpr size_t kMaxKey = 383;
 constexpr size_t kMaxText = 63;
-constexpr uint32_t kAdminFlags = config::kStatusDisabled | config::kStatusStopped |
-                                 config::kStatusIgnoreErrors | config::kStatusHotStandby |
-                                 config::kStatusHotSpare | config::kStatusDraining;
 
 bool Plain(unsigned char c) { return c > 0x20 && c < 0x7F && c != '%' && c != '='; }
 
@@ -134,8 +131,9 @@ config::Error ParseMember(const std::vector<std::string_view>& t, SavedMember* m
   redirect = t[6].substr(9);
   if (!Decode(route, &m->route) || m->route.size() > kMaxText) return "bad route=";
   if (!Decode(redirect, &m->redirect) || m->redirect.size() > kMaxText) return "bad redirect=";
-  if (!Field(t[7], "status", &v) || !Number<uint32_t>(v, 0, kAdminFlags, &m->status) ||
-      (m->status & ~kAdminFlags) != 0) {
+  if (!Field(t[7], "status", &v) ||
+      !Number<uint32_t>(v, 0, config::kAdminStatusFlags, &m->status) ||
+      (m->status & ~config::kAdminStatusFlags) != 0) {
     return "bad status=";
   }
   if (!Field(t[8], "hcmethod", &v) || !Number<uint32_t>(v, 0, 5, &m->hc_method)) {
