@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "manager/json_check.h"
+#include "manager/snapshot_fixture.h"
 #include "mca/config/params.h"
 #include "mca/manager/render.h"
 #include "mca/manager/snapshot.h"
@@ -18,38 +19,11 @@ namespace {
 
 using test::IsValidUtf8;
 
-constexpr int64_t kNow = 1795514401000000;        // 2026-11-24T10:00:01Z
-constexpr int64_t kLastCheck = 1795514400123000;  // 2026-11-24T10:00:00.123Z
+using test::kLastCheck;
+using test::kNow;
+using test::Node1;
+using test::Node2;
 constexpr const char kNonce[] = "n0nce-7f3a9c";
-
-MemberView Node1() {
-  MemberView m;
-  m.url = "ajp://127.0.0.1:8009";
-  m.route = "node1";
-  m.last_check_us = kLastCheck;
-  m.elected = 42;
-  m.busy = 1;
-  m.bytes_sent = 1000;
-  m.bytes_received = 20000;
-  m.connections = 3;
-  return m;
-}
-
-MemberView Node2() {
-  MemberView m;
-  m.url = "ajp://127.0.0.1:8010";
-  m.route = "node2";
-  m.redirect = "node1";
-  m.load_factor = 150;
-  m.lbset = 1;
-  m.status = config::kStatusDisabled | config::kStatusHotStandby;
-  m.healthy = false;
-  m.check_reason = "CPing timed out";
-  m.busy = -2;
-  m.errors = 7;
-  m.hardmax = 10;
-  return m;
-}
 
 Snapshot TwoNodes() {
   Snapshot s;
