@@ -32,6 +32,15 @@ apr_status_t ConnectionPool::Cleanup(void* self) {
   return APR_SUCCESS;
 }
 
+void ConnectionPool::CloseIdle() {
+  std::vector<Connection*> idle;
+  apr_thread_mutex_lock(mutex_);
+  idle.swap(idle_);
+  open_ -= static_cast<int>(idle.size());
+  apr_thread_mutex_unlock(mutex_);
+  for (Connection* c : idle) Close(c);
+}
+
 void ConnectionPool::Close(Connection* conn) {
   if (conn == nullptr) return;
   if (conn->pool != nullptr) apr_pool_destroy(conn->pool);  // closes the socket

@@ -62,6 +62,9 @@ class ConnectionPool {
   // Frees a slot obtained from Acquire without a connection (after a failed Connect).
   void ReleaseSlot();
 
+  // Closes the idle connections (the member left the balancer); busy ones close on Release.
+  void CloseIdle();
+
   int open_connections() const { return open_; }
   const PoolSettings& settings() const { return settings_; }
 

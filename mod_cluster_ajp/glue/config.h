@@ -4,6 +4,9 @@
 #ifndef MCA_GLUE_CONFIG_H_
 #define MCA_GLUE_CONFIG_H_
 
+#include <atomic>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,21 +29,45 @@ struct Member {
   ConnectionPool* pool = nullptr;       // per child (ChildInit)
   balance::MemberSlot* slot = nullptr;  // runtime state shared by every child (shared.cc)
   apr_time_t next_check = 0;            // health.cc, in the one process that runs the checks
+  bool added = false;                   // added in the balancer manager, not named in httpd.conf
 
   apr_interval_time_t retry() const { return cfg.retry.count(); }
   apr_interval_time_t ping() const { return cfg.ping.count(); }  // CPing before each request
   bool Has(uint32_t flag) const { return (cfg.status & flag) != 0; }
 };
 
+// The members a balancer serves with, as one process sees them at one generation of the
+// balancer's slot (members.h). Never changed once published.
+struct MemberSet {
+  uint32_t generation = 0;
+  std::vector<Member*> members;
+  std::vector<balance::MemberState*> states;  // of `members`, in order, as Select takes them
+  bool sticky_set = false;                    // sticky sessions on
+  sticky::Settings sticky;
+  size_t min_packet_size = 8192;  // the smallest AJP packet size of the members
+};
+
 struct Balancer {
   std::string name;       // "testcluster" (balancer://testcluster)
   bool implicit = false;  // a single backend named directly in ProxyPass
+  // Configured in httpd.conf, plus the members added in the manager before this configuration
+  // (shared.cc). Requests use live() instead.
   std::vector<Member*> members;
   config::BalancerConfig cfg;
-  // In the shared table (shared.cc): the balancer's slot, and its members' states in the order
-  // of `members`, as Select takes them.
+  // What a member added in the manager starts from: the first member's connection settings
+  // (secret, timeouts, pool, health check), no route, load factor 1 (hooks.cc).
+  Member model;
+  // In the shared table (shared.cc): the balancer's slot and key, and the table.
   balance::BalancerSlot* slot = nullptr;
-  std::vector<balance::MemberState*> states;
+  std::string key;
+  balance::Table table;
+
+  // Per process (members.cc): the published member set, and what makes new ones.
+  std::atomic<const MemberSet*> live{nullptr};
+  std::mutex live_mutex;
+  std::vector<std::unique_ptr<MemberSet>> sets;          // every set published, kept
+  std::vector<std::unique_ptr<Member>> runtime_members;  // added since this configuration
+  apr_pool_t* runtime_pool = nullptr;                    // child: their connection pools
 };
 
 struct Mapping {

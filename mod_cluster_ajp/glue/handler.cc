@@ -8,6 +8,7 @@
 
 #include "glue/config.h"
 #include "glue/forward.h"
+#include "glue/members.h"
 #include "glue/shared.h"
 #include "mca/ajp/constants.h"
 #include "mca/balance/atomic.h"
@@ -38,8 +39,8 @@ struct SessionRoutes {
   sticky::Candidates candidates;
 };
 
-void ExtractRoutes(request_rec* r, const Balancer* b, SessionRoutes* out) {
-  if (!b->cfg.sticky_session_set) return;
+void ExtractRoutes(request_rec* r, const MemberSet& set, SessionRoutes* out) {
+  if (!set.sticky_set) return;
   out->input.path = RawPath(r);
   out->input.query = r->args != nullptr ? r->args : "";
   apr_table_do(
@@ -48,28 +49,28 @@ void ExtractRoutes(request_rec* r, const Balancer* b, SessionRoutes* out) {
         return 1;
       },
       &out->input, r->headers_in, "Cookie", nullptr);
-  out->candidates = sticky::ExtractCandidates(out->input, b->cfg.sticky);
+  out->candidates = sticky::ExtractCandidates(out->input, set.sticky);
 }
 
 // Selection under the balancer's shared lock; the chosen member's `elected` counts it.
-balance::Selection Choose(Balancer* b, const balance::SelectRequest& rq) {
+balance::Selection Choose(Balancer* b, const MemberSet& set, const balance::SelectRequest& rq) {
   balance::Selection sel;
   BalancerLock lock(b);
-  balance::Select(rq, b->states.data(), b->states.size(), &sel);
+  balance::Select(rq, set.states.data(), set.states.size(), &sel);
   if (sel.index >= 0) {
-    balance::AtomicAdd(b->members[static_cast<size_t>(sel.index)]->slot->elected, uint64_t{1});
+    balance::AtomicAdd(set.members[static_cast<size_t>(sel.index)]->slot->elected, uint64_t{1});
   }
   return sel;
 }
 
 // Whether some member other than those in `tried` could take a request now (for deciding to
 // drop a failonstatus response in favour of another member).
-bool AnotherCanServe(const Balancer* b, const std::bitset<balance::kMaxMembers>& tried,
+bool AnotherCanServe(const MemberSet& set, const std::bitset<balance::kMaxMembers>& tried,
                      apr_time_t now) {
   constexpr uint32_t kOut = config::kStatusDisabled | config::kStatusStopped |
                             config::kStatusHealthFailed | config::kStatusDraining;
-  for (size_t i = 0; i < b->states.size() && i < tried.size(); ++i) {
-    const balance::MemberState& m = *b->states[i];
+  for (size_t i = 0; i < set.states.size() && i < tried.size(); ++i) {
+    const balance::MemberState& m = *set.states[i];
     const uint32_t status = balance::AtomicLoad(m.status);
     if (tried[i] || (status & kOut) != 0) continue;
     if ((status & config::kStatusIgnoreErrors) != 0 || balance::AtomicLoad(m.error_until) <= now) {
@@ -79,7 +80,7 @@ bool AnotherCanServe(const Balancer* b, const std::bitset<balance::kMaxMembers>&
   return false;
 }
 
-void SetBalancerEnv(request_rec* r, const Balancer* b, const Member* m,
+void SetBalancerEnv(request_rec* r, const Balancer* b, const MemberSet& set, const Member* m,
                     const balance::Selection& sel) {
   apr_table_t* env = r->subprocess_env;
   apr_table_setn(env, "BALANCER_NAME",
@@ -91,7 +92,7 @@ void SetBalancerEnv(request_rec* r, const Balancer* b, const Member* m,
     apr_table_setn(env, "BALANCER_SESSION_ROUTE",
                    apr_pstrmemdup(r->pool, sel.route.data(), sel.route.size()));
     apr_table_setn(env, "BALANCER_SESSION_STICKY",
-                   apr_pstrdup(r->pool, b->cfg.sticky.cookie_name.c_str()));
+                   apr_pstrdup(r->pool, set.sticky.cookie_name.c_str()));
   } else {
     apr_table_unset(env, "BALANCER_SESSION_ROUTE");
     apr_table_unset(env, "BALANCER_SESSION_STICKY");
@@ -166,9 +167,10 @@ bool Idempotent(const request_rec* r) {
 
 constexpr apr_interval_time_t kBalancerWaitStep = apr_time_from_msec(100);
 
-int ServeFromBalancer(request_rec* r, const ServerConfig& conf, Balancer* b, ClientRequest* req) {
+int ServeFromBalancer(request_rec* r, const ServerConfig& conf, Balancer* b, const MemberSet& set,
+                      ClientRequest* req) {
   SessionRoutes routes;
-  ExtractRoutes(r, b, &routes);
+  ExtractRoutes(r, set, &routes);
   balance::SelectRequest rq;
   rq.lb_method = balance::LbMethodOf(*b->slot);
   rq.AddRoutes(routes.candidates);
@@ -176,14 +178,14 @@ int ServeFromBalancer(request_rec* r, const ServerConfig& conf, Balancer* b, Cli
   rq.force_recovery = b->cfg.force_recovery;
   const int32_t configured_attempts = balance::AtomicLoad(b->slot->max_attempts);
   const int max_attempts =
-      configured_attempts >= 0 ? configured_attempts : static_cast<int>(b->members.size()) - 1;
+      configured_attempts >= 0 ? configured_attempts : static_cast<int>(set.members.size()) - 1;
   // balancer timeout=: wait that long for a member to come back before answering 503.
   const apr_interval_time_t wait = balance::AtomicLoad(b->slot->timeout);
   const apr_time_t deadline = apr_time_now() + (wait > 0 ? wait : 0);
   int failures = 0;
   for (;;) {
     rq.now = apr_time_now();
-    const balance::Selection sel = Choose(b, rq);
+    const balance::Selection sel = Choose(b, set, rq);
     if (sel.index < 0) {
       if (sel.reason == balance::Reason::kAllDown && rq.now < deadline) {
         apr_sleep(std::min(kBalancerWaitStep, deadline - rq.now));
@@ -195,8 +197,8 @@ int ServeFromBalancer(request_rec* r, const ServerConfig& conf, Balancer* b, Cli
       return HTTP_SERVICE_UNAVAILABLE;
     }
     const auto index = static_cast<size_t>(sel.index);
-    Member* m = b->members[index];
-    SetBalancerEnv(r, b, m, sel);
+    Member* m = set.members[index];
+    SetBalancerEnv(r, b, set, m, sel);
     if (sel.forced_recovery) {
       ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                     "MCA0307: every member of balancer %s is in error; trying %s anyway "
@@ -207,7 +209,7 @@ int ServeFromBalancer(request_rec* r, const ServerConfig& conf, Balancer* b, Cli
     std::bitset<balance::kMaxMembers> others = rq.tried;
     others.set(index);
     options.may_fail_over =
-        req->Replayable() && failures < max_attempts && AnotherCanServe(b, others, rq.now);
+        req->Replayable() && failures < max_attempts && AnotherCanServe(set, others, rq.now);
     const AttemptResult res = Attempt(r, conf, b, m, req, options);
     switch (res.outcome) {
       case Outcome::kDone:
@@ -314,15 +316,13 @@ int Handle(request_rec* r) noexcept {
     ClientRequest req;
     int status = PrepareClientRequest(r, path.path, &req);
     if (status != kHttpdOk) return status;
+    // The members as of now: the manager may add or remove some while the request runs.
+    const MemberSet& set = *LiveMembers(map->balancer);
     // The first body packet is replayed on failover, so it must fit every member's packet.
-    size_t packet = ajp::kMaxPacketSize;
-    for (const Member* m : map->balancer->members) {
-      packet = std::min(packet, m->pool_settings.packet_size);
-    }
     req.replay_limit = map->balancer->cfg.replay_buffer;
-    status = ReadInitialBody(r, &req, packet);
+    status = ReadInitialBody(r, &req, set.min_packet_size);
     if (status != kHttpdOk) return status;
-    return ServeFromBalancer(r, conf, map->balancer, &req);
+    return ServeFromBalancer(r, conf, map->balancer, set, &req);
   } catch (const std::bad_alloc&) {
     ap_log_rerror(APLOG_MARK, APLOG_CRIT, 0, r, "MCA0002: out of memory");
     return HTTP_INTERNAL_SERVER_ERROR;

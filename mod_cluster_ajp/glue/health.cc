@@ -7,6 +7,7 @@
 
 #include "glue/backend.h"
 #include "glue/config.h"
+#include "glue/members.h"
 #include "glue/shared.h"
 #include "mca/ajp/constants.h"
 #include "mca/ajp/request.h"
@@ -285,7 +286,7 @@ void RunDueChecks(server_rec* main, apr_pool_t* pool) {
   for (server_rec* v = main; v != nullptr; v = v->next) {
     for (Balancer* b : GetServerConfig(v)->balancers) {
       if (!seen.insert(b).second || b->slot == nullptr) continue;
-      for (Member* m : b->members) {
+      for (Member* m : LiveMembers(b)->members) {
         if (m->slot == nullptr) continue;
         const apr_time_t now = apr_time_now();
         Ramp(m, now);
@@ -328,8 +329,9 @@ apr_status_t Callback(int state, void* data, apr_pool_t* pool) {
 bool AnyChecks(server_rec* s) {
   for (server_rec* v = s; v != nullptr; v = v->next) {
     for (const Balancer* b : GetServerConfig(v)->balancers) {
-      // Checks can be turned on in the manager, so any member at all starts the thread.
-      if (!b->members.empty()) return true;
+      // Checks can be turned on and members added in the manager, so any balancer starts the
+      // thread.
+      if (!b->members.empty() || !b->implicit) return true;
     }
   }
   return false;

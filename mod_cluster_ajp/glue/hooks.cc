@@ -31,6 +31,30 @@ void Derive(server_rec* s, apr_interval_time_t timeout, size_t packet, Member* m
   p.receive_buffer = static_cast<int>(c.receive_buffer_size);
 }
 
+// What a member added in the manager starts from: the first member's connection and health
+// check settings, without its identity (route, redirect, flags, lbset, load factor).
+void SetModel(server_rec* s, apr_interval_time_t timeout, size_t packet, Balancer* b) {
+  const config::MemberConfig defaults;
+  if (b->members.empty()) {
+    b->model = Member();
+    Derive(s, timeout, packet, &b->model);
+  } else {
+    b->model = *b->members.front();
+  }
+  config::MemberConfig& c = b->model.cfg;
+  c.route = defaults.route;
+  c.redirect = defaults.redirect;
+  c.status = defaults.status;
+  c.lbset = defaults.lbset;
+  c.load_factor = defaults.load_factor;
+  b->model.name.clear();
+  b->model.pool = nullptr;
+  b->model.slot = nullptr;
+  b->model.pool_settings.shared = nullptr;
+  b->model.added = true;
+  b->model.derived = true;
+}
+
 // Settings that depend on the server (Timeout, ProxyTimeout, ProxyIOBufferSize) are settled
 // once the whole configuration is read.
 void Settle(server_rec* s, ServerConfig* conf) {
@@ -53,6 +77,7 @@ void Settle(server_rec* s, ServerConfig* conf) {
       if (!m->derived) Derive(s, timeout, packet, m);
       m->derived = true;
     }
+    if (!b->model.derived) SetModel(s, timeout, packet, b);
   }
 }
 
@@ -93,6 +118,8 @@ void ChildInit(apr_pool_t* pchild, server_rec* s) noexcept {
         for (Member* m : b->members) {
           if (m->pool == nullptr) m->pool = ConnectionPool::Create(pchild, m->pool_settings);
         }
+        // For the connection pools of members the manager adds while this child runs.
+        if (b->runtime_pool == nullptr) apr_pool_create(&b->runtime_pool, pchild);
       }
     }
   } catch (...) {

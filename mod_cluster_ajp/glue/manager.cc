@@ -5,6 +5,7 @@
 #include <string>
 
 #include "glue/config.h"
+#include "glue/members.h"
 #include "glue/shared.h"
 #include "mca/balance/atomic.h"
 #include "mca/manager/form.h"
@@ -60,8 +61,9 @@ Refusal ReadForm(request_rec* r, std::string* body) {
 manager::Snapshot TakeSnapshot(const ServerConfig& conf) {
   manager::Snapshot snap;
   snap.now_us = apr_time_now();
-  for (const Balancer* b : conf.balancers) {
+  for (Balancer* b : conf.balancers) {
     if (b->implicit || b->slot == nullptr) continue;
+    const MemberSet& set = *LiveMembers(b);
     const balance::BalancerSlot& bs = *b->slot;
     manager::BalancerView bv;
     bv.name = b->name;
@@ -69,14 +71,15 @@ manager::Snapshot TakeSnapshot(const ServerConfig& conf) {
     bv.lb_method = balance::LbMethodOf(bs);
     bv.nonce = std::string(balance::FieldOf(bs.nonce, sizeof bs.nonce));
     const int32_t max_attempts = balance::AtomicLoad(bs.max_attempts);
-    bv.max_attempts = max_attempts >= 0 ? max_attempts : static_cast<int>(b->members.size()) - 1;
+    bv.max_attempts = max_attempts >= 0 ? max_attempts : static_cast<int>(set.members.size()) - 1;
     bv.nofailover = balance::AtomicLoad(bs.sticky_force) != 0;
     bv.timeout_us = balance::AtomicLoad(bs.timeout);
     BalancerLock lock(b);  // route and redirect are written under it
-    for (const Member* m : b->members) {
+    for (const Member* m : set.members) {
       const balance::MemberSlot& ms = *m->slot;
       manager::MemberView mv;
       mv.url = m->name;
+      mv.added = balance::AtomicLoad(ms.added) != 0;
       mv.route = std::string(balance::RouteOf(ms.state));
       mv.redirect = std::string(balance::RedirectOf(ms.state));
       mv.load_factor = ms.state.load_factor;
@@ -116,13 +119,6 @@ manager::Snapshot TakeSnapshot(const ServerConfig& conf) {
 Balancer* FindBalancer(const ServerConfig& conf, const std::string& name) {
   for (Balancer* b : conf.balancers) {
     if (!b->implicit && b->name == name && b->slot != nullptr) return b;
-  }
-  return nullptr;
-}
-
-Member* FindMember(Balancer* b, const std::string& name) {
-  for (Member* m : b->members) {
-    if (m->name == name) return m;
   }
   return nullptr;
 }
@@ -202,25 +198,31 @@ void ApplyMemberEdit(Balancer* b, Member* m, const manager::MemberEdit& e) {
   slot.edited = edited;
 }
 
-void ApplyBalancerEdit(Balancer* b, const manager::BalancerEdit& e) {
+// As for members, only the fields an edit changes count as edited.
+std::string ApplyBalancerEdit(Balancer* b, const manager::BalancerEdit& e) {
   balance::BalancerSlot& slot = *b->slot;
-  BalancerLock lock(b);
-  if (e.lb_method) {
-    balance::AtomicStore(slot.lb_method, static_cast<uint32_t>(*e.lb_method));
-    slot.edited |= balance::kEditedLbMethod;
+  {
+    BalancerLock lock(b);
+    const auto set = [&slot](auto& field, auto value, uint32_t bit) {
+      if (balance::AtomicLoad(field) == value) return;
+      balance::AtomicStore(field, value);
+      slot.edited |= bit;
+    };
+    if (e.lb_method) {
+      set(slot.lb_method, static_cast<uint32_t>(*e.lb_method), balance::kEditedLbMethod);
+    }
+    if (e.timeout_us) set(slot.timeout, *e.timeout_us, balance::kEditedTimeout);
+    if (e.max_attempts) {
+      set(slot.max_attempts, static_cast<int32_t>(*e.max_attempts), balance::kEditedMaxAttempts);
+    }
+    if (e.sticky_force) {
+      set(slot.sticky_force, *e.sticky_force ? 1u : 0u, balance::kEditedNofailover);
+    }
   }
-  if (e.timeout_us) {
-    balance::AtomicStore(slot.timeout, *e.timeout_us);
-    slot.edited |= balance::kEditedTimeout;
-  }
-  if (e.max_attempts) {
-    balance::AtomicStore(slot.max_attempts, static_cast<int32_t>(*e.max_attempts));
-    slot.edited |= balance::kEditedMaxAttempts;
-  }
-  if (e.sticky_force) {
-    balance::AtomicStore(slot.sticky_force, *e.sticky_force ? 1u : 0u);
-    slot.edited |= balance::kEditedNofailover;
-  }
+  std::string err;
+  if (e.sticky_session) err = SetStickySession(b, *e.sticky_session);
+  if (err.empty() && e.add_member) err = AddMember(b, *e.add_member);
+  return err;
 }
 
 // Checks and applies a command that changes something. Empty `why` on success.
@@ -235,27 +237,28 @@ Refusal Apply(request_rec* r, const ServerConfig& conf, const manager::Command& 
     return {HTTP_FORBIDDEN, "missing or wrong nonce for balancer://" + cmd.balancer +
                                 "; reload the manager page; nothing was changed"};
   }
-  if (cmd.remove_member || cmd.balancer_edit.add_member) {
-    return {HTTP_BAD_REQUEST,
-            "adding and removing members at runtime is not available in this version; edit "
-            "httpd.conf and restart gracefully"};
-  }
-  if (cmd.balancer_edit.sticky_session) {
-    return {HTTP_BAD_REQUEST,
-            "b_ss: the sticky session name is set in httpd.conf (stickysession=), not at runtime"};
-  }
+  std::string err;
   if (!cmd.member.empty()) {
-    Member* m = FindMember(b, cmd.member);
+    Member* m = FindLiveMember(b, cmd.member);
     if (m == nullptr) {
       return {HTTP_BAD_REQUEST, "balancer://" + cmd.balancer + " has no member " + cmd.member};
     }
-    ApplyMemberEdit(b, m, cmd.member_edit);
+    if (cmd.remove_member) {
+      err = RemoveMember(b, m->name);
+    } else {
+      ApplyMemberEdit(b, m, cmd.member_edit);
+    }
   } else {
-    ApplyBalancerEdit(b, cmd.balancer_edit);
+    err = ApplyBalancerEdit(b, cmd.balancer_edit);
   }
-  ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
-                "MCA0401: balancer-manager: %s%s%s changed by %s from %s", cmd.balancer.c_str(),
-                cmd.member.empty() ? "" : " member ", cmd.member.c_str(),
+  if (!err.empty()) return {HTTP_BAD_REQUEST, err + "; nothing more was changed"};
+  ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "MCA0401: balancer-manager: %s%s%s%s by %s from %s",
+                cmd.balancer.c_str(), cmd.member.empty() ? "" : " member ", cmd.member.c_str(),
+                cmd.remove_member ? " removed"
+                : cmd.balancer_edit.add_member
+                    ? apr_pstrcat(r->pool, ": member ",
+                                  cmd.balancer_edit.add_member->Name().c_str(), " added", nullptr)
+                    : " changed",
                 r->user != nullptr ? r->user : "-", r->useragent_ip);
   return {};
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "glue/members.h"
 #include "mca/balance/atomic.h"
 #include "mca/manager/state_file.h"
 
@@ -86,7 +87,9 @@ std::vector<std::pair<Balancer*, std::string>> Balancers(server_rec* s) {
   return out;
 }
 
-void ApplyMember(Member* m, bool fresh, apr_time_t now) {
+}  // namespace
+
+void ApplyMemberConfig(Member* m, bool fresh, apr_time_t now) {
   balance::MemberSlot& slot = *m->slot;
   balance::MemberState& st = slot.state;
   const config::MemberConfig& c = m->cfg;
@@ -112,7 +115,10 @@ void ApplyMember(Member* m, bool fresh, apr_time_t now) {
   if (fresh && (c.status & config::kStatusInError) != 0) {
     balance::AtomicStore(st.error_until, now + c.retry.count());
   }
+  balance::AtomicStore(slot.added, m->added ? 1u : 0u);
 }
+
+namespace {
 
 std::string NewNonce() {
   apr_uuid_t uuid;
@@ -187,9 +193,10 @@ void RestoreMember(const manager::SavedMember& saved, balance::MemberSlot* slot)
     slot->hc_interval = saved.hc_interval_us;
     balance::SetField(slot->hc_uri, sizeof slot->hc_uri, saved.hc_uri);
   }
-  slot->edited = saved.edited &
-                 (balance::kEditedLoadFactor | balance::kEditedLbset | balance::kEditedRoute |
-                  balance::kEditedRedirect | balance::kEditedStatus | balance::kEditedHealthCheck);
+  slot->edited =
+      saved.edited & (balance::kEditedLoadFactor | balance::kEditedLbset | balance::kEditedRoute |
+                      balance::kEditedRedirect | balance::kEditedStatus |
+                      balance::kEditedHealthCheck | balance::kEditedRemoved);
 }
 
 void RestoreBalancer(const manager::SavedBalancer& saved, balance::BalancerSlot* slot) {
@@ -197,8 +204,28 @@ void RestoreBalancer(const manager::SavedBalancer& saved, balance::BalancerSlot*
   if ((saved.edited & balance::kEditedMaxAttempts) != 0) slot->max_attempts = saved.max_attempts;
   if ((saved.edited & balance::kEditedTimeout) != 0) slot->timeout = saved.timeout_us;
   if ((saved.edited & balance::kEditedNofailover) != 0) slot->sticky_force = saved.nofailover;
-  slot->edited = saved.edited & (balance::kEditedLbMethod | balance::kEditedMaxAttempts |
-                                 balance::kEditedTimeout | balance::kEditedNofailover);
+  if ((saved.edited & balance::kEditedStickySession) != 0) {
+    balance::SetField(slot->sticky_session, sizeof slot->sticky_session, saved.sticky_session);
+  }
+  slot->edited = saved.edited &
+                 (balance::kEditedLbMethod | balance::kEditedMaxAttempts | balance::kEditedTimeout |
+                  balance::kEditedNofailover | balance::kEditedStickySession);
+}
+
+// A member added in the manager before this configuration (kept in the shared table over a
+// restart, or in the state file over a stop), given a Member like those of httpd.conf.
+void KeepAddedMember(apr_pool_t* pconf, Balancer* b, std::string_view name) {
+  config::MemberUrl url;
+  if (!config::ParseMemberUrl(name, &url).empty()) return;
+  for (const Member* m : b->members) {
+    if (m->name == url.Name()) return;  // httpd.conf names it now
+  }
+  Member* m = PoolNew<Member>(pconf, b->model);
+  m->name = url.Name();
+  m->pool_settings.host = url.host;
+  m->pool_settings.port = url.port;
+  m->added = true;
+  b->members.push_back(m);
 }
 
 }  // namespace
@@ -220,11 +247,15 @@ std::string SaveEditedState(const std::string& path, server_rec* s) {
       sb.max_attempts = balance::AtomicLoad(bs.max_attempts);
       sb.timeout_us = balance::AtomicLoad(bs.timeout);
       sb.nofailover = balance::AtomicLoad(bs.sticky_force) != 0;
+      sb.sticky_session =
+          std::string(balance::FieldOf(bs.sticky_session, sizeof bs.sticky_session));
       state.balancers.push_back(sb);
     }
-    for (const Member* m : b->members) {
-      const balance::MemberSlot& ms = *m->slot;
-      if (ms.edited == 0) continue;
+    // Every member slot of the balancer, those added in the manager included.
+    for (const uint32_t i : b->table.MembersOf(b->key)) {
+      const balance::MemberSlot& ms = b->table.member(i);
+      const bool added = balance::AtomicLoad(ms.added) != 0;
+      if (ms.edited == 0 && !added) continue;
       manager::SavedMember sm;
       sm.key = std::string(balance::FieldOf(ms.key, sizeof ms.key));
       sm.edited = ms.edited;
@@ -238,6 +269,7 @@ std::string SaveEditedState(const std::string& path, server_rec* s) {
       sm.hc_fails = balance::AtomicLoad(ms.hc_fails);
       sm.hc_interval_us = balance::AtomicLoad(ms.hc_interval);
       sm.hc_uri = std::string(balance::FieldOf(ms.hc_uri, sizeof ms.hc_uri));
+      sm.added = added;
       state.members.push_back(sm);
     }
   }
@@ -283,20 +315,39 @@ BalancerLock::~BalancerLock() { pthread_mutex_unlock(mutex_); }
 
 int AttachSharedTable(apr_pool_t* pconf, server_rec* s) {
   const std::vector<std::pair<Balancer*, std::string>> balancers = Balancers(s);
+  Segment seg = Existing(s->process);
+  const bool had_table = seg.table.valid();
+  // At start-up (no table yet) the edits saved before httpd was last stopped are applied.
+  const Saved saved = had_table ? Saved() : ReadSaved(pconf, s);
   std::vector<balance::LayoutBalancer> layout;
   size_t members = 0;
   size_t growth = 0;
   for (const auto& [b, key] : balancers) {
+    b->key = key;
+    // Members added in the manager stay members: over a restart from the table, over a stop
+    // from the state file.
+    if (had_table) {
+      for (const uint32_t i : seg.table.MembersOf(key)) {
+        const balance::MemberSlot& ms = seg.table.member(i);
+        if (ms.added != 0) {
+          KeepAddedMember(pconf, b, balance::FieldOf(ms.key, sizeof ms.key).substr(key.size() + 1));
+        }
+      }
+    }
+    for (const auto& [mkey, sm] : saved.members) {
+      if (sm.added && mkey.size() > key.size() + 1 && mkey.compare(0, key.size(), key) == 0 &&
+          mkey[key.size()] == '|') {
+        KeepAddedMember(pconf, b, std::string_view(mkey).substr(key.size() + 1));
+      }
+    }
     balance::LayoutBalancer lb;
     lb.key = key;
     for (const Member* m : b->members) lb.members.push_back(m->name);
     members += b->members.size();
-    growth += static_cast<size_t>(b->cfg.growth);
+    growth += static_cast<size_t>(b->cfg.growth_set ? b->cfg.growth : config::kDefaultGrowth);
     layout.push_back(std::move(lb));
   }
 
-  Segment seg = Existing(s->process);
-  const bool had_table = seg.table.valid();
   balance::Placement placement;
   std::string err = seg.table.valid() ? seg.table.Assign(layout, &placement) : "no table";
   bool new_table = false;
@@ -333,14 +384,11 @@ int AttachSharedTable(apr_pool_t* pconf, server_rec* s) {
     new_table = true;
   }
 
-  // A new block at start-up (not one grown at a restart, which carries its edits over) takes
-  // the edits saved before httpd was last stopped.
-  const bool first_block = new_table && !had_table;
-  const Saved saved = first_block ? ReadSaved(pconf, s) : Saved();
   const apr_time_t now = apr_time_now();
   for (size_t i = 0; i < balancers.size(); ++i) {
     Balancer* b = balancers[i].first;
     b->slot = &seg.table.balancer(placement.balancers[i]);
+    b->table = seg.table;
     if (placement.balancer_fresh[i]) {
       auto it = saved.balancers.find(balancers[i].second);
       if (it != saved.balancers.end()) RestoreBalancer(it->second, b->slot);
@@ -353,7 +401,6 @@ int AttachSharedTable(apr_pool_t* pconf, server_rec* s) {
     }
     BalancerLock lock(b);
     ApplyBalancer(b);
-    b->states.clear();
     for (size_t j = 0; j < b->members.size(); ++j) {
       Member* m = b->members[j];
       m->slot = &seg.table.member(placement.members[i][j]);
@@ -362,10 +409,10 @@ int AttachSharedTable(apr_pool_t* pconf, server_rec* s) {
         auto it = saved.members.find(balance::Table::MemberKey(balancers[i].second, m->name));
         if (it != saved.members.end()) RestoreMember(it->second, m->slot);
       }
-      ApplyMember(m, placement.member_fresh[i][j], now);
-      b->states.push_back(&m->slot->state);
+      ApplyMemberConfig(m, placement.member_fresh[i][j], now);
     }
   }
+  for (const auto& [b, key] : balancers) PublishMembers(b);
   // When this configuration ends (restart or stop), the parent saves the edits. The object is
   // registered first so that it is deleted after the save ran (cleanups run in reverse).
   auto* save = PoolNew<SaveOnEnd>(pconf);

@@ -20,6 +20,10 @@ namespace mca::glue {
 // applied again when httpd starts afresh.
 int AttachSharedTable(apr_pool_t* pconf, server_rec* s);
 
+// Writes a member's httpd.conf values into its slot, except the fields edited at runtime;
+// `fresh`: the slot is new (status=+E then puts it in error). Caller holds the balancer's lock.
+void ApplyMemberConfig(Member* m, bool fresh, apr_time_t now);
+
 // The balancer's process-shared lock, held around selection and edits of admin fields.
 class BalancerLock {
  public:

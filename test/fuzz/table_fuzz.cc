@@ -10,6 +10,9 @@
 //          success every layout key is found at the slot reported, slots are distinct, and a
 //          member kept from the previous layout keeps its slot and its counters. When a layout
 //          does not fit, a larger table is formatted, CopyInto'd and Assign must then succeed.
+//          Between configurations, bit 4 of the layout byte adds a member at runtime (AddMember:
+//          a free, distinct, zeroed slot, or none only when the table is full) and bit 5 removes
+//          it again.
 //
 // Must not depend on: httpd, APR.
 #include <cstddef>
@@ -117,6 +120,25 @@ void Configure(const uint8_t* data, size_t size) {
       }
     }
     previous = now;
+    if ((data[i] & 0x10) != 0) {
+      const std::string key = "b0|ajp://x:" + std::to_string(i);
+      const int added = t.AddMember(key);
+      if (added < 0) {
+        Check(t.FreeMembers() == 0);
+        continue;
+      }
+      const auto slot = static_cast<uint32_t>(added);
+      Check(used.count(slot) == 0);
+      Check(t.FindMember(key) == added);
+      Check(t.member(slot).added == 1 && t.member(slot).elected == 0);
+      bool listed = false;
+      for (const uint32_t m : t.MembersOf("b0")) listed = listed || m == slot;
+      Check(listed);
+      if ((data[i] & 0x20) != 0) {
+        t.RemoveMember(slot);
+        Check(t.FindMember(key) < 0);
+      }
+    }
   }
 }
 

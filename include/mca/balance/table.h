@@ -47,7 +47,7 @@ inline constexpr size_t kReasonSize = 128;      // health check reason, NUL-term
 inline constexpr size_t kNonceSize = 40;        // a UUID and a NUL
 inline constexpr size_t kLockSize = 64;         // room for a pthread_mutex_t
 inline constexpr uint64_t kTableMagic = 0x31746a63616d6361;  // "acamcajt1" little-endian
-inline constexpr uint32_t kTableVersion = 3;
+inline constexpr uint32_t kTableVersion = 4;
 
 // Why a member was last put in error. A passing CPing or TCP check proves the connection works,
 // so it ends a kConnection error at once; a passing GET/HEAD/OPTIONS check ends either kind.
@@ -66,6 +66,7 @@ enum EditedField : uint32_t {
   kEditedRedirect = 1u << 3,
   kEditedStatus = 1u << 4,  // the admin flags D S I H R N
   kEditedHealthCheck = 1u << 5,
+  kEditedRemoved = 1u << 6,  // a member of httpd.conf removed in the manager: out until added again
   kEditedLbMethod = 1u << 8,
   kEditedMaxAttempts = 1u << 9,
   kEditedTimeout = 1u << 10,
@@ -99,7 +100,9 @@ struct MemberSlot {
   uint32_t hc_fails;
   int64_t hc_interval;  // microseconds
   char hc_uri[config::kMaxRouteLength + 1];
-  uint64_t reserved[3];
+  uint32_t added;  // 1: added in the manager (AddMember), not named in httpd.conf
+  uint32_t reserved32;
+  uint64_t reserved[2];
 };
 static_assert(std::is_trivially_copyable_v<MemberSlot>);
 static_assert(std::is_standard_layout_v<MemberSlot>);
@@ -109,7 +112,8 @@ struct BalancerSlot {
   char key[kBalancerKeySize];
   uint32_t in_use;
   uint32_t edited;      // EditedField bits (kEditedLbMethod ...)
-  uint32_t generation;  // changes when the manager adds or removes a member
+  uint32_t generation;  // changes when the manager adds or removes a member or edits the
+                        // sticky session name: each child then rebuilds its view (atomic.h)
   uint32_t lb_method;   // config::LbMethod
   int32_t max_attempts;
   uint32_t sticky_force;  // nofailover
@@ -182,6 +186,18 @@ class Table {
   // repeated, or not enough slots ("needs N member slots, the table has M": format a larger
   // table, CopyInto it, and Assign again).
   std::string Assign(const std::vector<LayoutBalancer>& layout, Placement* out) noexcept;
+
+  // A slot for a member added at runtime (the manager), taken from any process: never-used
+  // slots first, claimed atomically so that two processes adding at once get different slots.
+  // The slot is zeroed, healthy, keyed `key`, in use and marked `added`. -1 when no slot is free,
+  // or `key` is empty, too long or already in use. The caller holds the balancer's lock (which
+  // orders it with the readers of that balancer's slots).
+  int AddMember(std::string_view key) noexcept;
+  // Gives back a slot of a member added at runtime (AddMember or a restart that kept it).
+  void RemoveMember(uint32_t index) noexcept;
+  // The in-use member slots of balancer `balancer_key` (keys "balancer_key|..."), in index
+  // order.
+  std::vector<uint32_t> MembersOf(std::string_view balancer_key) const;
 
   // Copies every in-use slot of `from` into this (freshly formatted) table at the same index.
   // busy, connections and waiters start at 0: the processes that counted them keep counting in

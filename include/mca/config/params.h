@@ -195,6 +195,9 @@ struct MemberConfig {
 
 // ---- balancer parameters --------------------------------------------------------------------
 
+// Members the balancer manager may add to a balancer without growth=.
+inline constexpr int kDefaultGrowth = 16;
+
 enum class LbMethod : uint8_t { kByRequests, kByBusyness, kByTraffic };
 
 // "byrequests", "bybusyness", "bytraffic" (never null).
@@ -223,7 +226,7 @@ struct BalancerConfig {
   bool fail_on_timeout_set = false;
   bool force_recovery = true;
   bool force_recovery_set = false;
-  int growth = 0;  // members the manager may add; 0: not set
+  int growth = 0;  // members the manager may add; not set: kDefaultGrowth
   bool growth_set = false;
   std::string nonce;  // manager nonce; set and empty: nonce=None (no nonce check)
   bool nonce_set = false;

@@ -43,6 +43,7 @@ struct MemberView {
   int hc_passes = 1;
   int hc_fails = 1;
   std::string hc_uri;
+  bool added = false;  // added in the manager, not named in httpd.conf
 
   // Settings shown by the XML view, with the values mod_proxy_balancer would show. The glue
   // fills in the resolved values (e.g. max = ThreadsPerChild when max=0 was configured).

@@ -4,10 +4,12 @@
 // following httpd.conf.
 //
 // Format (text, one record per line, fields separated by single spaces):
-//   mod_cluster_ajp-state 1
-//   balancer KEY edited=N lbmethod=N maxattempts=N timeout=N nofailover=0|1
+//   mod_cluster_ajp-state 2
+//   balancer KEY edited=N lbmethod=N maxattempts=N timeout=N nofailover=0|1 stickysession=TEXT
 //   member KEY edited=N loadfactor=N lbset=N route=TEXT redirect=TEXT status=N hcmethod=N
-//          hcinterval=N hcpasses=N hcfails=N hcuri=TEXT
+//          hcinterval=N hcpasses=N hcfails=N hcuri=TEXT added=0|1
+// A member with added=1 was added in the manager and is added again at start-up. Files of
+// version 1 (without stickysession= and added=) are read too.
 // KEY and TEXT are %-encoded: every byte outside 0x21..0x7E, and '%' and '=', is written %XX.
 // Numbers are decimal. Unknown record kinds and unknown fields are errors (the file is ours).
 //
@@ -33,6 +35,7 @@ struct SavedBalancer {
   int32_t max_attempts = -1;
   int64_t timeout_us = 0;
   bool nofailover = false;
+  std::string sticky_session;  // valid when edited has kEditedStickySession
 
   bool operator==(const SavedBalancer& o) const;
 };
@@ -50,6 +53,7 @@ struct SavedMember {
   uint32_t hc_fails = 1;
   int64_t hc_interval_us = config::kDefaultHcInterval.count();
   std::string hc_uri;
+  bool added = false;  // added in the manager, not named in httpd.conf
 
   bool operator==(const SavedMember& o) const;
 };
@@ -63,8 +67,8 @@ std::string FormatState(const SavedState& state);
 
 // Parses a state file. On error (message names the line) *out is unchanged. Values are checked:
 // lbmethod 0..2, load factor 1..10000, lbset 0..99, route, redirect and hcuri at most 63 bytes,
-// status only admin flags, hcmethod 0..5, hcinterval at least 100 ms, hcpasses and hcfails at
-// least 1, keys non-empty and at most 383 bytes.
+// stickysession at most 63 bytes, status only admin flags, hcmethod 0..5, hcinterval at least 100
+// ms, hcpasses and hcfails at least 1, keys non-empty and at most 383 bytes.
 config::Error ParseState(std::string_view text, SavedState* out);
 
 }  // namespace mca::manager

@@ -57,11 +57,16 @@ int TakeFree(Slot* slots, uint32_t n, std::vector<bool>* taken) {
   return released;
 }
 
+// in_use values: 0 free, kInUse in use, kClaimed taken by AddMember and still being filled in.
+constexpr uint32_t kInUse = 1;
+constexpr uint32_t kClaimed = 2;
+
 template <typename Slot>
 int Find(const Slot* slots, uint32_t n, std::string_view key) {
   if (key.empty()) return -1;
   for (uint32_t i = 0; i < n; ++i) {
-    if (slots[i].in_use != 0 && FieldOf(slots[i].key, sizeof slots[i].key) == key) {
+    if (AtomicLoad(slots[i].in_use) == kInUse &&
+        FieldOf(slots[i].key, sizeof slots[i].key) == key) {
       return static_cast<int>(i);
     }
   }
@@ -266,6 +271,55 @@ std::string Table::Assign(const std::vector<LayoutBalancer>& layout, Placement* 
   } catch (...) {
     return "out of memory";
   }
+}
+
+int Table::AddMember(std::string_view key) noexcept {
+  if (key.empty() || key.size() >= kMemberKeySize || key.find('\0') != key.npos ||
+      FindMember(key) >= 0) {
+    return -1;
+  }
+  const uint32_t n = header_->member_capacity;
+  // Two passes: never-used slots, then released ones.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (uint32_t i = 0; i < n; ++i) {
+      MemberSlot& slot = members_[i];
+      if (AtomicLoad(slot.in_use) != 0 || (pass == 0 && !NeverUsed(slot))) continue;
+      uint32_t expected = 0;
+      if (!AtomicCompareExchange(slot.in_use, expected, kClaimed)) continue;
+      // Claimed: no other process takes it now. Everything but in_use is set, then it is
+      // published.
+      std::memset(reinterpret_cast<unsigned char*>(&slot), 0, offsetof(MemberSlot, in_use));
+      std::memset(reinterpret_cast<unsigned char*>(&slot) + offsetof(MemberSlot, in_use) +
+                      sizeof slot.in_use,
+                  0, sizeof slot - offsetof(MemberSlot, in_use) - sizeof slot.in_use);
+      slot.state = MakeMemberState();
+      slot.healthy = 1;
+      slot.added = 1;
+      SetField(slot.key, sizeof slot.key, key);
+      AtomicStore(slot.in_use, kInUse);
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+void Table::RemoveMember(uint32_t index) noexcept {
+  if (index < header_->member_capacity) AtomicStore(members_[index].in_use, uint32_t{0});
+}
+
+std::vector<uint32_t> Table::MembersOf(std::string_view balancer_key) const {
+  std::vector<uint32_t> out;
+  if (balancer_key.empty()) return out;
+  for (uint32_t i = 0; i < header_->member_capacity; ++i) {
+    const MemberSlot& slot = members_[i];
+    if (AtomicLoad(slot.in_use) != kInUse) continue;
+    const std::string_view key = FieldOf(slot.key, sizeof slot.key);
+    if (key.size() > balancer_key.size() && key[balancer_key.size()] == '|' &&
+        key.compare(0, balancer_key.size(), balancer_key) == 0) {
+      out.push_back(i);
+    }
+  }
+  return out;
 }
 
 bool Table::CopyInto(const Table& from) noexcept {

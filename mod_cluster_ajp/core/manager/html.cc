@@ -76,6 +76,10 @@ th { background: var(--bg); color: var(--muted); font-size: .75rem; font-weight:
 tr.member td { border-top: 1px solid var(--line); }
 tr.edit-row td { padding-top: 0; padding-bottom: .75rem; }
 tr.edit-row form.edit { opacity: .9; }
+form.remove { margin: .4rem 0 0; }
+form.remove input[type=submit] { background: #fff; border-color: #cf222e; color: #cf222e; }
+form.remove input[type=submit]:hover { background: #ffebe9; }
+form[id^=add-] { margin-top: .8rem; }
 .badge { display: inline-block; padding: .05rem .55rem; border-radius: 999px; color: #fff;
   font-size: .75rem; font-weight: 600; }
 .badge-ok { background: #1f883d; }
@@ -296,6 +300,8 @@ void AppendBalancerSettings(std::string* out, const BalancerView& b, std::string
                   6);
   AppendTextInput(out, "Max attempts", "b_max", std::to_string(b.max_attempts), "numeric", 4);
   AppendOnOff(out, "No failover", "b_sforce", b.nofailover);
+  // b_ss: an empty value changes nothing, "-" turns sticky sessions off.
+  AppendTextInput(out, "Sticky session (- for none)", "b_ss", b.sticky_session, nullptr, 14);
   AppendFormEnd(out);
   *out += '\n';
 }
@@ -317,7 +323,9 @@ void AppendMemberRow(std::string* out, const MemberView& m, std::string_view id,
   *out += "\" data-state=\"";
   *out += MemberStateName(m.status);
   *out += "\">\n";
-  AppendCell(out, "url", Escaped(m.url));
+  AppendCell(out, "url",
+             m.added ? Escaped(m.url) + "<span class=\"sub\">added in the manager</span>"
+                     : Escaped(m.url));
   AppendCell(out, "mono", Escaped(m.route));
   AppendCell(out, "mono", Escaped(m.redirect));
   AppendCell(out, "num", FormatDecimal(m.load_factor, 2));
@@ -391,7 +399,28 @@ void AppendMemberEdit(std::string* out, const BalancerView& b, const MemberView&
   AppendTextInput(out, "Passes", "w_hp", std::to_string(m.hc_passes), "numeric", 3);
   AppendTextInput(out, "Fails", "w_hf", std::to_string(m.hc_fails), "numeric", 3);
   AppendFormEnd(out);
+  // Removing is a form of its own, so that saving the fields above never removes the member.
+  *out += "\n<form class=\"remove\" id=\"remove";
+  AppendEscaped(out, form_id.substr(form_id.find('-')));
+  *out += "\" method=\"post\" action=\"";
+  AppendEscaped(out, action);
+  *out += "\">";
+  AppendHidden(out, "b", b.name);
+  AppendHidden(out, "w", m.url);
+  AppendHidden(out, "nonce", b.nonce);
+  AppendHidden(out, "w_remove", "1");
+  *out += "<input type=\"submit\" name=\"remove\" value=\"Remove member\"></form>";
   *out += "\n</td></tr>\n";
+}
+
+// The form that adds a member (mod_proxy_balancer's b_wyes and b_nwrkr).
+void AppendAddMember(std::string* out, const BalancerView& b, std::string_view action) {
+  AppendFormStart(out, "add-" + b.name, action, b, nullptr);
+  AppendHidden(out, "b_wyes", "1");
+  *out +=
+      "<label>Add a member <input type=\"text\" name=\"b_nwrkr\" value=\"\" size=\"28\" "
+      "placeholder=\"ajp://127.0.0.1:8009\"></label>";
+  *out += "\n<input type=\"submit\" name=\"add\" value=\"Add\">\n</form>\n";
 }
 
 void AppendBalancer(std::string* out, const BalancerView& b, const HtmlOptions& options,
@@ -423,7 +452,9 @@ void AppendBalancer(std::string* out, const BalancerView& b, const HtmlOptions& 
     AppendMemberRow(out, b.members[i], "member-" + suffix, now_us);
     AppendMemberEdit(out, b, b.members[i], "edit-" + suffix, options.action);
   }
-  *out += "</tbody>\n</table></div>\n</section>\n";
+  *out += "</tbody>\n</table></div>\n";
+  AppendAddMember(out, b, options.action);
+  *out += "</section>\n";
 }
 
 }  // namespace

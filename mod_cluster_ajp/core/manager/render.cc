@@ -174,6 +174,7 @@ void AppendJsonMember(std::string* out, const MemberView& m, int64_t now_us) {
   *out += ",\"hcfails\":" + std::to_string(m.hc_fails);
   *out += ",\"hcuri\":";
   AppendJsonString(out, m.hc_uri);
+  *out += m.added ? ",\"added\":true" : ",\"added\":false";
   out->push_back('}');
 }
 

@@ -7,7 +7,8 @@
 namespace mca::manager {
 namespace {
 
-constexpr std::string_view kHeader = "mod_cluster_ajp-state 1";
+constexpr std::string_view kHeader = "mod_cluster_ajp-state 2";
+constexpr std::string_view kHeaderV1 = "mod_cluster_ajp-state 1";  // read; no sticky, no added
 constexpr size_t kMaxKey = 383;
 constexpr size_t kMaxText = 63;
 
@@ -85,9 +86,10 @@ bool Field(std::string_view token, std::string_view name, std::string_view* valu
   return true;
 }
 
-config::Error ParseBalancer(const std::vector<std::string_view>& t, SavedBalancer* b) {
+config::Error ParseBalancer(const std::vector<std::string_view>& t, int version, SavedBalancer* b) {
   std::string_view v;
-  if (t.size() != 7) return "a balancer record has 7 fields";
+  const size_t fields = version == 1 ? 7 : 8;
+  if (t.size() != fields) return "a balancer record has " + std::to_string(fields) + " fields";
   if (!Decode(t[1], &b->key) || b->key.empty() || b->key.size() > kMaxKey) return "bad key";
   if (!Field(t[2], "edited", &v) || !Number<uint32_t>(v, 0, UINT32_MAX, &b->edited)) {
     return "bad edited=";
@@ -108,12 +110,18 @@ config::Error ParseBalancer(const std::vector<std::string_view>& t, SavedBalance
     return "bad nofailover=";
   }
   b->nofailover = nf != 0;
+  if (version > 1 &&
+      (t[7].substr(0, 14) != "stickysession=" || !Decode(t[7].substr(14), &b->sticky_session) ||
+       b->sticky_session.size() > config::kMaxStickyLength)) {
+    return "bad stickysession=";
+  }
   return "";
 }
 
-config::Error ParseMember(const std::vector<std::string_view>& t, SavedMember* m) {
+config::Error ParseMember(const std::vector<std::string_view>& t, int version, SavedMember* m) {
   std::string_view v;
-  if (t.size() != 13) return "a member record has 13 fields";
+  const size_t fields = version == 1 ? 13 : 14;
+  if (t.size() != fields) return "a member record has " + std::to_string(fields) + " fields";
   if (!Decode(t[1], &m->key) || m->key.empty() || m->key.size() > kMaxKey) return "bad key";
   if (!Field(t[2], "edited", &v) || !Number<uint32_t>(v, 0, UINT32_MAX, &m->edited)) {
     return "bad edited=";
@@ -154,6 +162,11 @@ config::Error ParseMember(const std::vector<std::string_view>& t, SavedMember* m
       m->hc_uri.size() > kMaxText) {
     return "bad hcuri=";
   }
+  uint32_t added = 0;
+  if (version > 1 && (!Field(t[13], "added", &v) || !Number<uint32_t>(v, 0, 1, &added))) {
+    return "bad added=";
+  }
+  m->added = added != 0;
   return "";
 }
 
@@ -161,14 +174,15 @@ config::Error ParseMember(const std::vector<std::string_view>& t, SavedMember* m
 
 bool SavedBalancer::operator==(const SavedBalancer& o) const {
   return key == o.key && edited == o.edited && lb_method == o.lb_method &&
-         max_attempts == o.max_attempts && timeout_us == o.timeout_us && nofailover == o.nofailover;
+         max_attempts == o.max_attempts && timeout_us == o.timeout_us &&
+         nofailover == o.nofailover && sticky_session == o.sticky_session;
 }
 
 bool SavedMember::operator==(const SavedMember& o) const {
   return key == o.key && edited == o.edited && load_factor == o.load_factor && lbset == o.lbset &&
          route == o.route && redirect == o.redirect && status == o.status &&
          hc_method == o.hc_method && hc_passes == o.hc_passes && hc_fails == o.hc_fails &&
-         hc_interval_us == o.hc_interval_us && hc_uri == o.hc_uri;
+         hc_interval_us == o.hc_interval_us && hc_uri == o.hc_uri && added == o.added;
 }
 
 std::string FormatState(const SavedState& state) {
@@ -180,6 +194,8 @@ std::string FormatState(const SavedState& state) {
     out += " edited=" + std::to_string(b.edited) + " lbmethod=" + std::to_string(b.lb_method) +
            " maxattempts=" + std::to_string(b.max_attempts) +
            " timeout=" + std::to_string(b.timeout_us) + " nofailover=" + (b.nofailover ? "1" : "0");
+    out += " stickysession=";
+    Encode(b.sticky_session, &out);
     out += '\n';
   }
   for (const SavedMember& m : state.members) {
@@ -196,6 +212,7 @@ std::string FormatState(const SavedState& state) {
            " hcpasses=" + std::to_string(m.hc_passes) + " hcfails=" + std::to_string(m.hc_fails) +
            " hcuri=";
     Encode(m.hc_uri, &out);
+    out += m.added ? " added=1" : " added=0";
     out += '\n';
   }
   return out;
@@ -206,7 +223,7 @@ config::Error ParseState(std::string_view text, SavedState* out) {
   SavedState st;
   size_t line_no = 0;
   size_t pos = 0;
-  bool header = false;
+  int version = 0;
   while (pos < text.size()) {
     const size_t nl = text.find('\n', pos);
     if (nl == std::string_view::npos) return "line " + std::to_string(line_no + 1) + ": no end";
@@ -214,27 +231,32 @@ config::Error ParseState(std::string_view text, SavedState* out) {
     pos = nl + 1;
     ++line_no;
     const std::string where = "line " + std::to_string(line_no) + ": ";
-    if (!header) {
-      if (line != kHeader) return where + "not a mod_cluster_ajp state file (version 1)";
-      header = true;
+    if (version == 0) {
+      if (line == kHeader) {
+        version = 2;
+      } else if (line == kHeaderV1) {
+        version = 1;
+      } else {
+        return where + "not a mod_cluster_ajp state file (version 1 or 2)";
+      }
       continue;
     }
     const std::vector<std::string_view> t = Split(line);
     config::Error err;
     if (t[0] == "balancer") {
       SavedBalancer b;
-      err = ParseBalancer(t, &b);
+      err = ParseBalancer(t, version, &b);
       if (err.empty()) st.balancers.push_back(std::move(b));
     } else if (t[0] == "member") {
       SavedMember m;
-      err = ParseMember(t, &m);
+      err = ParseMember(t, version, &m);
       if (err.empty()) st.members.push_back(std::move(m));
     } else {
       err = "unknown record";
     }
     if (!err.empty()) return where + err;
   }
-  if (!header) return "empty state file";
+  if (version == 0) return "empty state file";
   *out = std::move(st);
   return "";
 }

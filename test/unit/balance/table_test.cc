@@ -36,11 +36,65 @@ class TableTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(NotEnoughSlotsChangesNothing);
   CPPUNIT_TEST(CopyIntoLargerTable);
   CPPUNIT_TEST(CapacityLeavesRoom);
+  CPPUNIT_TEST(AddAndRemoveMembersAtRuntime);
   CPPUNIT_TEST(Fields);
   CPPUNIT_TEST(AtomicHelpers);
   CPPUNIT_TEST_SUITE_END();
 
  public:
+  void AddAndRemoveMembersAtRuntime() {
+    const size_t bytes = Table::BytesFor(2, 4);
+    Block mem(bytes);
+    Table t = Table::Format(mem.data(), bytes, 2, 4);
+    Placement p;
+    CPPUNIT_ASSERT_EQUAL(std::string(), t.Assign({B("lb", {"ajp://a:1"}), B("lb2", {})}, &p));
+    // A released slot (from a restart) is taken only after the never-used ones.
+    CPPUNIT_ASSERT_EQUAL(std::string(), t.Assign({B("lb", {"ajp://a:1", "ajp://gone:1"})}, &p));
+    const uint32_t gone = p.members[0][1];
+    CPPUNIT_ASSERT_EQUAL(std::string(), t.Assign({B("lb", {"ajp://a:1"}), B("lb2", {})}, &p));
+    t.member(gone).elected = 7;
+
+    const int x = t.AddMember("lb|ajp://x:1");
+    CPPUNIT_ASSERT(x >= 0 && static_cast<uint32_t>(x) != gone);
+    const MemberSlot& sx = t.member(static_cast<uint32_t>(x));
+    CPPUNIT_ASSERT_EQUAL(1u, sx.added);
+    CPPUNIT_ASSERT_EQUAL(1u, sx.healthy);
+    CPPUNIT_ASSERT_EQUAL(uint64_t{0}, sx.elected);
+    CPPUNIT_ASSERT_EQUAL(100, sx.state.load_factor);
+    CPPUNIT_ASSERT_EQUAL(x, t.FindMember("lb|ajp://x:1"));
+    // The same key twice, an empty or too long key: no slot.
+    CPPUNIT_ASSERT_EQUAL(-1, t.AddMember("lb|ajp://x:1"));
+    CPPUNIT_ASSERT_EQUAL(-1, t.AddMember(""));
+    CPPUNIT_ASSERT_EQUAL(-1, t.AddMember(std::string(kMemberKeySize, 'k')));
+    const int y = t.AddMember("lb2|ajp://y:1");
+    CPPUNIT_ASSERT(y >= 0 && static_cast<uint32_t>(y) != gone);
+    // Only the released slot is left; it comes back zeroed.
+    const int z = t.AddMember("lb|ajp://z:1");
+    CPPUNIT_ASSERT_EQUAL(static_cast<int>(gone), z);
+    CPPUNIT_ASSERT_EQUAL(uint64_t{0}, t.member(gone).elected);
+    CPPUNIT_ASSERT_EQUAL(-1, t.AddMember("lb|ajp://full:1"));
+    CPPUNIT_ASSERT_EQUAL(0u, t.FreeMembers());
+
+    const std::vector<uint32_t> of_lb = t.MembersOf("lb");
+    CPPUNIT_ASSERT_EQUAL(size_t{3}, of_lb.size());
+    for (const uint32_t i : of_lb) CPPUNIT_ASSERT(KeyOf(t.member(i)).rfind("lb|", 0) == 0);
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, t.MembersOf("lb2").size());
+    CPPUNIT_ASSERT(t.MembersOf("l").empty());  // a prefix of a key is not a balancer
+    CPPUNIT_ASSERT(t.MembersOf("").empty());
+
+    t.RemoveMember(static_cast<uint32_t>(x));
+    CPPUNIT_ASSERT_EQUAL(-1, t.FindMember("lb|ajp://x:1"));
+    CPPUNIT_ASSERT_EQUAL(size_t{2}, t.MembersOf("lb").size());
+    CPPUNIT_ASSERT_EQUAL(1u, t.FreeMembers());
+    t.RemoveMember(99);  // out of range: ignored
+    // A restart keeps a member added at runtime when the layout names it.
+    CPPUNIT_ASSERT_EQUAL(std::string(),
+                         t.Assign({B("lb", {"ajp://a:1", "ajp://z:1"}), B("lb2", {})}, &p));
+    CPPUNIT_ASSERT_EQUAL(gone, p.members[0][1]);
+    CPPUNIT_ASSERT(!p.member_fresh[0][1]);
+    CPPUNIT_ASSERT_EQUAL(1u, t.member(gone).added);
+  }
+
   void FormatAndOpen() {
     const size_t bytes = Table::BytesFor(2, 8);
     Block mem(bytes);

@@ -205,7 +205,7 @@ class ManagerHtmlTest : public CppUnit::TestFixture {
     const std::string one = RenderHtml(s, Options());
     CPPUNIT_ASSERT_EQUAL(std::string(), CheckStructure(one));
     CPPUNIT_ASSERT(Has(one, "No members.") && Has(one, "0 members, 0 healthy"));
-    CPPUNIT_ASSERT_EQUAL(size_t{1}, Count(one, "<form"));
+    CPPUNIT_ASSERT_EQUAL(size_t{2}, Count(one, "<form"));  // settings, add a member
   }
 
   void FormatLinks() {
@@ -270,7 +270,8 @@ class ManagerHtmlTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(Has(html, "id=\"member-a&quot;&lt;b&gt;-0\""));
     CPPUNIT_ASSERT(Has(html, "<dd>&lt;S&gt;</dd>"));
     CPPUNIT_ASSERT(Has(html, "&middot; &lt;Apache &amp; co&gt; &middot;"));
-    CPPUNIT_ASSERT_EQUAL(size_t{3}, Count(html, "name=\"b\" value=\"a&quot;&lt;b&gt;\""));
+    // settings, edit and remove for each of 2 members, add a member
+    CPPUNIT_ASSERT_EQUAL(size_t{6}, Count(html, "name=\"b\" value=\"a&quot;&lt;b&gt;\""));
   }
 
   void ControlCharactersAndInvalidUtf8() {
@@ -291,16 +292,18 @@ class ManagerHtmlTest : public CppUnit::TestFixture {
     s.balancers[1].nonce = "second&nonce";
     const std::string html = RenderHtml(s, Options());
     const size_t forms = Count(html, "<form ");
-    CPPUNIT_ASSERT_EQUAL(size_t{6}, forms);  // per balancer: settings + 2 members
-    CPPUNIT_ASSERT_EQUAL(size_t{3}, Count(html, "<input type=\"hidden\" name=\"nonce\" value=\"" +
+    // per balancer: settings, edit and remove for each of 2 members, add a member
+    CPPUNIT_ASSERT_EQUAL(size_t{12}, forms);
+    CPPUNIT_ASSERT_EQUAL(size_t{6}, Count(html, "<input type=\"hidden\" name=\"nonce\" value=\"" +
                                                     std::string(kNonce) + "\">"));
-    CPPUNIT_ASSERT_EQUAL(size_t{3}, Count(html, std::string(kNonce)));
+    CPPUNIT_ASSERT_EQUAL(size_t{6}, Count(html, std::string(kNonce)));
     CPPUNIT_ASSERT_EQUAL(
-        size_t{3},
+        size_t{6},
         Count(html, "<input type=\"hidden\" name=\"nonce\" value=\"second&amp;nonce\">"));
-    CPPUNIT_ASSERT_EQUAL(size_t{3}, Count(html, "second"));
+    CPPUNIT_ASSERT_EQUAL(size_t{6}, Count(html, "second"));
     // Each form has exactly one nonce, the one of its own balancer.
-    for (const char* id : {"settings-testcluster", "edit-testcluster-0", "edit-testcluster-1"}) {
+    for (const char* id : {"settings-testcluster", "edit-testcluster-0", "edit-testcluster-1",
+                           "remove-testcluster-0", "remove-testcluster-1", "add-testcluster"}) {
       const std::string form = Element(html, id);
       CPPUNIT_ASSERT_EQUAL(size_t{1}, Count(form, "name=\"nonce\""));
       CPPUNIT_ASSERT_EQUAL(std::string(kNonce), InputValue(form, "nonce"));
@@ -338,8 +341,8 @@ class ManagerHtmlTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(std::string("30"), InputValue(form, "b_tmo"));
     CPPUNIT_ASSERT_EQUAL(std::string("3"), InputValue(form, "b_max"));
     CPPUNIT_ASSERT_EQUAL(std::string("1"), Selected(form, "b_sforce"));
-    // stickysession is shown, not offered for editing (it is set in httpd.conf).
-    CPPUNIT_ASSERT(!Has(form, "name=\"b_ss\""));
+    // stickysession is edited as b_ss, sent back unchanged unless the user types over it.
+    CPPUNIT_ASSERT_EQUAL(std::string("JSESSIONID|jsessionid"), InputValue(form, "b_ss"));
     CPPUNIT_ASSERT(Has(form, "<input type=\"submit\" name=\"save\" value=\"Save\">"));
 
     // Defaults; a timeout of 1.5 s shows as such and goes back as whole seconds.
@@ -566,10 +569,30 @@ class ManagerHtmlTest : public CppUnit::TestFixture {
     }
     const std::set<std::string> expected = {
         "balancer-testcluster", "settings-testcluster", "member-testcluster-0",
-        "edit-testcluster-0",   "member-testcluster-1", "edit-testcluster-1",
+        "edit-testcluster-0",   "remove-testcluster-0", "member-testcluster-1",
+        "edit-testcluster-1",   "remove-testcluster-1", "add-testcluster",
         "balancer-my-cluster",  "settings-my-cluster",  "member-my-cluster-0",
-        "edit-my-cluster-0",    "member-my-cluster-1",  "edit-my-cluster-1"};
+        "edit-my-cluster-0",    "remove-my-cluster-0",  "member-my-cluster-1",
+        "edit-my-cluster-1",    "remove-my-cluster-1",  "add-my-cluster"};
     CPPUNIT_ASSERT(ids == expected);
+    // Removing is its own form: saving an edit never sends w_remove.
+    CPPUNIT_ASSERT(!Has(Element(html, "edit-my-cluster-1"), "w_remove"));
+    const std::string remove = Element(html, "remove-my-cluster-1");
+    CPPUNIT_ASSERT_EQUAL(std::string("1"), InputValue(remove, "w_remove"));
+    CPPUNIT_ASSERT_EQUAL(std::string("my-cluster"), InputValue(remove, "b"));
+    CPPUNIT_ASSERT_EQUAL(std::string("ajp://127.0.0.1:8010"), InputValue(remove, "w"));
+    CPPUNIT_ASSERT(Has(remove, "method=\"post\""));
+    // Adding: mod_proxy_balancer's b_wyes and b_nwrkr, no w.
+    const std::string add = Element(html, "add-my-cluster");
+    CPPUNIT_ASSERT_EQUAL(std::string("1"), InputValue(add, "b_wyes"));
+    CPPUNIT_ASSERT_EQUAL(std::string(""), InputValue(add, "b_nwrkr"));
+    CPPUNIT_ASSERT(!Has(add, "name=\"w\""));
+    CPPUNIT_ASSERT(Has(add, "method=\"post\""));
+    // A member added in the manager says so.
+    s.balancers[1].members[1].added = true;
+    const std::string marked = RenderHtml(s, Options());
+    CPPUNIT_ASSERT(Has(Element(marked, "member-my-cluster-1"), "added in the manager"));
+    CPPUNIT_ASSERT(!Has(Element(marked, "member-my-cluster-0"), "added in the manager"));
     // Elements a browser test looks up: the row holds the badge, the form the save button.
     CPPUNIT_ASSERT(Has(Element(html, "member-my-cluster-1"), "class=\"badge badge-off\""));
     CPPUNIT_ASSERT(Has(Element(html, "edit-my-cluster-1"), "name=\"save\""));

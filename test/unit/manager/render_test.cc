@@ -188,13 +188,13 @@ class ManagerRenderTest : public CppUnit::TestFixture {
         "\"last_check\":\"2026-11-24T10:00:00.123Z\",\"check_reason\":\"\",\"elected\":42,"
         "\"busy\":1,\"errors\":0,\"bytes_sent\":1000,\"bytes_received\":20000,\"connections\":3,"
         "\"flags\":\"\",\"in_error\":false,\"hardmax\":0,\"hcmethod\":\"CPING\","
-        "\"hcinterval\":2,\"hcpasses\":1,\"hcfails\":1,\"hcuri\":\"\"},"
+        "\"hcinterval\":2,\"hcpasses\":1,\"hcfails\":1,\"hcuri\":\"\",\"added\":false},"
         "{\"url\":\"ajp://127.0.0.1:8010\",\"route\":\"node2\",\"redirect\":\"node1\","
         "\"loadfactor\":1.5,\"lbset\":1,\"state\":\"disabled\",\"standby\":true,\"healthy\":false,"
         "\"last_check\":null,\"check_reason\":\"CPing timed out\",\"elected\":0,\"busy\":0,"
         "\"errors\":7,\"bytes_sent\":0,\"bytes_received\":0,\"connections\":0,\"flags\":\"DH\","
         "\"in_error\":false,\"hardmax\":10,\"hcmethod\":\"CPING\",\"hcinterval\":2,"
-        "\"hcpasses\":1,\"hcfails\":1,\"hcuri\":\"\"}],"
+        "\"hcpasses\":1,\"hcfails\":1,\"hcuri\":\"\",\"added\":false}],"
         "\"maxattempts\":1,\"nofailover\":false,\"timeout\":0}]}";
     const std::string json = RenderJson(TwoNodes());
     CPPUNIT_ASSERT_EQUAL(expected, json);
