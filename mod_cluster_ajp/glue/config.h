@@ -13,6 +13,7 @@
 
 #include "glue/backend.h"
 #include "glue/httpd_includes.h"
+#include "mca/balance/schedule.h"
 #include "mca/balance/table.h"
 #include "mca/config/params.h"
 #include "mca/proxy/rewrite.h"
@@ -45,6 +46,7 @@ struct MemberSet {
   bool sticky_set = false;                    // sticky sessions on
   sticky::Settings sticky;
   size_t min_packet_size = 8192;  // the smallest AJP packet size of the members
+  balance::Schedule schedule;     // the O(1) selection path over `states`
 };
 
 struct Balancer {

@@ -52,11 +52,14 @@ void ExtractRoutes(request_rec* r, const MemberSet& set, SessionRoutes* out) {
   out->candidates = sticky::ExtractCandidates(out->input, set.sticky);
 }
 
-// Selection under the balancer's shared lock; the chosen member's `elected` counts it.
+// The O(1) path when it has an answer, else Select under the balancer's shared lock; the chosen
+// member's `elected` counts it.
 balance::Selection Choose(Balancer* b, const MemberSet& set, const balance::SelectRequest& rq) {
   balance::Selection sel;
-  BalancerLock lock(b);
-  balance::Select(rq, set.states.data(), set.states.size(), &sel);
+  if (!set.schedule.TrySelect(rq, set.states.data(), set.states.size(), &b->slot->turns, &sel)) {
+    BalancerLock lock(b);
+    balance::Select(rq, set.states.data(), set.states.size(), &sel);
+  }
   if (sel.index >= 0) {
     balance::AtomicAdd(set.members[static_cast<size_t>(sel.index)]->slot->elected, uint64_t{1});
   }

@@ -196,6 +196,7 @@ void ApplyMemberEdit(Balancer* b, Member* m, const manager::MemberEdit& e) {
     balance::AtomicStore(st.error_until, int64_t{0});
   }
   slot.edited = edited;
+  BumpGeneration(b);  // every process rebuilds its member set, whose schedule follows the edit
 }
 
 // As for members, only the fields an edit changes count as edited.

@@ -16,7 +16,11 @@ bool Removed(const balance::MemberSlot& slot) {
   return (slot.edited & balance::kEditedRemoved) != 0;
 }
 
+}  // namespace
+
 void BumpGeneration(Balancer* b) { balance::AtomicAdd(b->slot->generation, uint32_t{1}); }
+
+namespace {
 
 // A Member for a slot added at runtime, from the balancer's model. Its connection pool exists
 // only in a child (the parent serves no request).
@@ -96,6 +100,7 @@ const MemberSet* Build(Balancer* b) {
     packet = std::min(packet, m->pool_settings.packet_size);
   }
   set->min_packet_size = packet;
+  set->schedule.Build(set->states.data(), set->states.size());
   SetSticky(b, set.get());
 
   // Idle connections to members that left are closed now; busy ones when they are released.

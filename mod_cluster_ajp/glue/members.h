@@ -31,6 +31,11 @@ std::string RemoveMember(Balancer* b, const std::string& name);
 // "" turns sticky sessions off.
 std::string SetStickySession(Balancer* b, const std::string& sticky_session);
 
+// Makes every process build a new member set (the caller holds the balancer's lock): after the
+// manager changed the members, the sticky name, or a member's load factor, lbset, route or flags
+// (which the set's schedule is built from).
+void BumpGeneration(Balancer* b);
+
 // The member of the current set named `name` ("ajp://host:port"), or null.
 Member* FindLiveMember(Balancer* b, const std::string& name);
 

@@ -15,7 +15,9 @@
 // before spare before standby, lowest lbset first) and is the least busy / least traffic per
 // weight / the smooth-WRR winner; a sticky hit is the end of a redirect chain (at most 3 hops)
 // from the route it reports, and whenever such a hit exists Select finds one; "no member"
-// reasons are true; the same input gives the same result.
+// reasons are true; the same input gives the same result. The O(1) path (schedule.h), built
+// from the same table, answers only what Select could: a sticky answer is Select's own, a
+// balanced one is an untried, usable member of the lowest tier under byrequests.
 //
 // Must not depend on: httpd, APR.
 #include <cstddef>
@@ -26,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mca/balance/schedule.h"
 #include "mca/balance/selector.h"
 
 namespace {
@@ -214,6 +217,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (r.tried[i] || !Balanceable(before[i], ignore)) continue;
     if (!have_tier || Tier(before[i]) < tier) tier = Tier(before[i]);
     have_tier = true;
+  }
+
+  {
+    std::vector<MemberState> copy = before;
+    std::vector<MemberState*> pointers;
+    for (MemberState& m : copy) pointers.push_back(&m);
+    mca::balance::Schedule schedule;
+    schedule.Build(pointers.data(), n);
+    uint64_t turns = in.Next();
+    Selection quick;
+    if (schedule.TrySelect(r, pointers.data(), n, &turns, &quick)) {
+      const auto q = static_cast<size_t>(quick.index);
+      Check(quick.reason == Reason::kSelected && q < n && !r.tried[q]);
+      Check((before[q].status & kCannot) == 0 && !InError(before[q], false));
+      if (r.route_count > 0) {
+        Check(quick.sticky && s.sticky && quick.index == s.index);
+        Check(quick.route == s.route && !quick.route_changed && quick.redirect_hops == 0);
+      } else {
+        Check(!quick.sticky && r.lb_method == config::LbMethod::kByRequests);
+        Check(Balanceable(before[q], false) && have_tier && Tier(before[q]) == tier);
+      }
+    }
   }
 
   if (s.index < 0) {

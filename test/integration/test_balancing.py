@@ -404,12 +404,12 @@ def test_a_small_post_fails_over_with_its_whole_body(httpd_factory, fake_ajp_fac
         f"{a.url()} route=a", f"{b.url()} route=b"], params="maxattempts=1"))
     body = fa.pattern(40000)  # several AJP packets, within the 64 KiB replay buffer
     got = []
-    for _ in range(2):  # one of the two is balanced to `a` first
+    for _ in range(2):  # at least one of the two is balanced to `a` first
         status, _, text = request(h, "POST", "/app/post", body=body)
         got.append((status, text))
     assert all(s == 200 for s, _ in got), got
     assert all(t == fa.body_digest_text(body).encode() for _, t in got), got
-    assert len(a.requests) == 1 and a.requests[0].body == body
+    assert 1 <= len(a.requests) <= 2 and all(r.body == body for r in a.requests)
     assert [r.body for r in b.requests] == [body, body]
     # Closing before answering does not put the member in error (the next connect decides).
     assert member(h, "post", a.url())["in_error"] is False

@@ -47,7 +47,7 @@ inline constexpr size_t kReasonSize = 128;      // health check reason, NUL-term
 inline constexpr size_t kNonceSize = 40;        // a UUID and a NUL
 inline constexpr size_t kLockSize = 64;         // room for a pthread_mutex_t
 inline constexpr uint64_t kTableMagic = 0x31746a63616d6361;  // "acamcajt1" little-endian
-inline constexpr uint32_t kTableVersion = 4;
+inline constexpr uint32_t kTableVersion = 5;
 
 // Why a member was last put in error. A passing CPing or TCP check proves the connection works,
 // so it ends a kConnection error at once; a passing GET/HEAD/OPTIONS check ends either kind.
@@ -118,6 +118,7 @@ struct BalancerSlot {
   int32_t max_attempts;
   uint32_t sticky_force;  // nofailover
   int64_t timeout;        // microseconds
+  uint64_t turns;         // byrequests turns taken from the schedule (schedule.h), all children
   char nonce[kNonceSize];
   char sticky_session[config::kMaxStickyLength + 1];
   alignas(64) unsigned char lock[kLockSize];  // storage for the glue's process-shared mutex
