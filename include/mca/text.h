@@ -9,6 +9,29 @@
 
 namespace mca::text {
 
+namespace detail {
+// 256-entry byte classes, built at compile time (the checks below run on every request byte).
+struct ByteClass {
+  bool in[256];
+};
+constexpr ByteClass MakeTokenClass() {
+  ByteClass t{};
+  for (int c = 0; c < 256; ++c) {
+    t.in[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  }
+  for (const char c : std::string_view("!#$%&'*+-.^_`|~"))
+    t.in[static_cast<unsigned char>(c)] = true;
+  return t;
+}
+constexpr ByteClass MakeControlClass() {
+  ByteClass t{};
+  for (int c = 0; c < 256; ++c) t.in[c] = c < 0x20 || c == 0x7F;
+  return t;
+}
+inline constexpr ByteClass kToken = MakeTokenClass();
+inline constexpr ByteClass kControl = MakeControlClass();
+}  // namespace detail
+
 inline char AsciiLower(char c) noexcept {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
@@ -35,11 +58,7 @@ inline bool HasControl(std::string_view s) noexcept {
 }
 
 // RFC 9110 tchar.
-inline bool IsTokenChar(unsigned char c) noexcept {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  constexpr std::string_view kPunct = "!#$%&'*+-.^_`|~";
-  return c != 0 && kPunct.find(static_cast<char>(c)) != std::string_view::npos;
-}
+inline bool IsTokenChar(unsigned char c) noexcept { return detail::kToken.in[c]; }
 
 inline bool IsToken(std::string_view s) noexcept {
   if (s.empty()) return false;
@@ -52,7 +71,7 @@ inline bool IsToken(std::string_view s) noexcept {
 // True when `s` has no control character other than TAB (and, if `allow_newlines`, CR and LF).
 inline bool IsCleanText(std::string_view s, bool allow_newlines = false) noexcept {
   for (char ch : s) {
-    if (!IsControl(ch) || ch == '\t') continue;
+    if (!detail::kControl.in[static_cast<unsigned char>(ch)] || ch == '\t') continue;
     if (allow_newlines && (ch == '\r' || ch == '\n')) continue;
     return false;
   }

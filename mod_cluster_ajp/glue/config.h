@@ -51,6 +51,7 @@ struct MemberSet {
 
 struct Balancer {
   std::string name;       // "testcluster" (balancer://testcluster)
+  std::string url;        // "balancer://testcluster" (hooks.cc)
   bool implicit = false;  // a single backend named directly in ProxyPass
   // Configured in httpd.conf, plus the members added in the manager before this configuration
   // (shared.cc). Requests use live() instead.

@@ -7,12 +7,24 @@
 #include "mca/ajp/response.h"
 #include "mca/balance/atomic.h"
 #include "mca/proxy/rewrite.h"
+#include "mca/text.h"
 
 namespace mca::glue {
 namespace {
 
 // Hop-by-hop headers (RFC 9110 7.6.1) never go to the container; Tomcat frames the body by AJP.
 bool IsHopByHop(const char* name) {
+  // Each starts with c, k, p, t or u: most headers are ruled out by their first letter.
+  switch (name[0] | 0x20) {
+    case 'c':
+    case 'k':
+    case 'p':
+    case 't':
+    case 'u':
+      break;
+    default:
+      return false;
+  }
   static const char* const kNames[] = {"Connection",        "Keep-Alive", "Proxy-Connection", "TE",
                                        "Transfer-Encoding", "Upgrade",    "Trailer"};
   for (const char* n : kNames) {
@@ -29,9 +41,9 @@ bool HasControlChars(const char* s) {
   return false;
 }
 
-std::string_view Keep(ClientRequest* req, std::string value) {
-  req->owned.push_back(std::move(value));
-  return req->owned.back();
+// A copy in the request pool, which outlives every attempt.
+std::string_view Keep(request_rec* r, std::string_view value) {
+  return std::string_view(apr_pstrmemdup(r->pool, value.data(), value.size()), value.size());
 }
 
 void AddSslAttributes(request_rec* r, ClientRequest* req) {
@@ -83,7 +95,7 @@ int PrepareClientRequest(request_rec* r, const std::string& backend_path, Client
   ajp::ForwardRequest& f = req->forward;
   f.method = r->method;
   f.protocol = r->protocol;
-  f.uri = Keep(req, backend_path);
+  f.uri = Keep(r, backend_path);
   f.remote_addr = r->useragent_ip;
   f.server_name = ap_get_server_name(r);
   f.server_port = static_cast<uint16_t>(ap_get_server_port(r));
@@ -91,6 +103,7 @@ int PrepareClientRequest(request_rec* r, const std::string& backend_path, Client
 
   const apr_array_header_t* arr = apr_table_elts(r->headers_in);
   const auto* elts = reinterpret_cast<const apr_table_entry_t*>(arr->elts);
+  f.headers.reserve(static_cast<size_t>(arr->nelts));
   for (int i = 0; i < arr->nelts; ++i) {
     if (elts[i].key == nullptr || IsHopByHop(elts[i].key)) continue;
     if (HasControlChars(elts[i].val)) {
@@ -108,7 +121,7 @@ int PrepareClientRequest(request_rec* r, const std::string& backend_path, Client
   }
   if (f.is_ssl) AddSslAttributes(r, req);
   if (r->useragent_addr != nullptr) {
-    f.attributes.push_back({"AJP_REMOTE_PORT", Keep(req, std::to_string(r->useragent_addr->port))});
+    f.attributes.push_back({"AJP_REMOTE_PORT", apr_itoa(r->pool, r->useragent_addr->port)});
   }
   if (r->connection->local_ip != nullptr) {
     f.attributes.push_back({"AJP_LOCAL_ADDR", r->connection->local_ip});
@@ -181,7 +194,10 @@ class Attempt {
   AttemptResult Loop();
   AttemptResult OnAction(const ajp::ContainerMessage& m, const ajp::Action& a, bool* finished);
   AttemptResult SendBody(size_t max);
-  void SetResponseHeaders(const ajp::ContainerMessage& m);
+  // Turns SEND_HEADERS into what httpd will send (in the request pool), without touching the
+  // request yet: the answer may still be dropped for another member's.
+  void PrepareHeaders(const ajp::ContainerMessage& m);
+  void ApplyHeaders();                     // the prepared status and headers become the response's
   bool AppendBody(std::string_view data);  // into bb_, checked against Content-Length
   bool PassBody(std::string_view data, bool flush);
   bool PassBrigade();
@@ -255,9 +271,11 @@ class Attempt {
   // A 403 is held back until END_RESPONSE: with reuse=0 it is Tomcat refusing the secret.
   bool holding_ = false;
   uint16_t held_status_ = 0;
-  std::string held_reason_;
-  std::vector<std::pair<std::string, std::string>> held_headers_;
   std::string held_body_;
+  // Prepared by PrepareHeaders.
+  const char* status_line_ = nullptr;
+  const char* content_type_ = nullptr;
+  apr_table_t* headers_out_ = nullptr;
   int64_t declared_length_ = -1;  // the backend's Content-Length
   int64_t body_passed_ = 0;
 };
@@ -351,9 +369,10 @@ AttemptResult Attempt::SendRequest() {
   ajp::ForwardRequest f = req_->forward;
   if (member_->cfg.secret_set && !member_->cfg.secret.empty()) f.secret = member_->cfg.secret;
   if (!member_->cfg.route.empty()) f.route = member_->cfg.route;
-  std::vector<uint8_t> buf(packet_);
+  // From the request pool: no zeroing, freed with the request.
+  auto* buf = static_cast<uint8_t*>(apr_palloc(r_->pool, packet_));
   size_t n = 0;
-  Status st = ajp::EncodeForwardRequest(f, buf.data(), packet_, &n);
+  Status st = ajp::EncodeForwardRequest(f, buf, packet_, &n);
   if (!st.ok()) {
     Close();
     return Result(Outcome::kClientError,
@@ -362,7 +381,7 @@ AttemptResult Attempt::SendRequest() {
                   HTTP_BAD_REQUEST);
   }
   struct iovec iov[3];
-  iov[0].iov_base = buf.data();
+  iov[0].iov_base = buf;
   iov[0].iov_len = n;
   int count = 1;
   uint8_t body_header[6];
@@ -461,10 +480,11 @@ AttemptResult Attempt::OnAction(const ajp::ContainerMessage& m, const ajp::Actio
       if (m.status == HTTP_FORBIDDEN || member_->cfg.flush_packets == config::FlushPackets::kOff) {
         holding_ = true;
         held_status_ = m.status;
-        held_reason_.assign(m.reason);
-        for (const ajp::Header& h : m.headers) held_headers_.emplace_back(h.name, h.value);
+        PrepareHeaders(m);
       } else {
-        SetResponseHeaders(m);
+        held_status_ = m.status;
+        PrepareHeaders(m);
+        ApplyHeaders();
       }
       break;
     case ajp::ActionKind::kBody:
@@ -561,58 +581,108 @@ bool IsNumericReason(std::string_view reason, int status) {
   return reason.empty() || reason == std::to_string(status);
 }
 
-void Attempt::SetResponseHeaders(const ajp::ContainerMessage& m) {
-  r_->status = m.status;
-  // Tomcat sends the digits as the reason ("200"); show httpd's phrase instead ("200 OK").
-  const char* line = ap_get_status_line(m.status);
-  if (!IsNumericReason(m.reason, m.status)) {
-    r_->status_line = apr_psprintf(r_->pool, "%d %.*s", m.status, static_cast<int>(m.reason.size()),
-                                   m.reason.data());
-  } else if (strncmp(line, std::to_string(m.status).c_str(), 3) != 0) {
-    r_->status_line = apr_psprintf(r_->pool, "%d Unknown Reason", m.status);
+// Response headers the module treats specially, by name (ASCII case-insensitive).
+enum class HeaderKind { kOther, kContentType, kHopByHop, kContentLength, kLocation, kSetCookie };
+
+HeaderKind KindOf(std::string_view name) {
+  using text::EqualsIgnoreAsciiCase;
+  switch (name.size()) {
+    case 3:
+      return EqualsIgnoreAsciiCase(name, "URI") ? HeaderKind::kLocation : HeaderKind::kOther;
+    case 8:
+      return EqualsIgnoreAsciiCase(name, "Location") ? HeaderKind::kLocation : HeaderKind::kOther;
+    case 10:
+      if (EqualsIgnoreAsciiCase(name, "Set-Cookie")) return HeaderKind::kSetCookie;
+      return EqualsIgnoreAsciiCase(name, "Connection") || EqualsIgnoreAsciiCase(name, "Keep-Alive")
+                 ? HeaderKind::kHopByHop
+                 : HeaderKind::kOther;
+    case 12:
+      return EqualsIgnoreAsciiCase(name, "Content-Type") ? HeaderKind::kContentType
+                                                         : HeaderKind::kOther;
+    case 14:
+      return EqualsIgnoreAsciiCase(name, "Content-Length") ? HeaderKind::kContentLength
+                                                           : HeaderKind::kOther;
+    case 16:
+      return EqualsIgnoreAsciiCase(name, "Content-Location") ? HeaderKind::kLocation
+                                                             : HeaderKind::kOther;
+    case 17:
+      return EqualsIgnoreAsciiCase(name, "Transfer-Encoding") ? HeaderKind::kHopByHop
+                                                              : HeaderKind::kOther;
+    default:
+      return HeaderKind::kOther;
   }
-  const char* host = apr_table_get(r_->headers_in, "Host");
-  const bool is_ssl = ap_ssl_conn_is_ssl(r_->connection) != 0;
+}
+
+char* PoolCopy(apr_pool_t* p, std::string_view s) { return apr_pstrmemdup(p, s.data(), s.size()); }
+
+void Attempt::PrepareHeaders(const ajp::ContainerMessage& m) {
+  apr_pool_t* pool = r_->pool;
+  // Tomcat sends the digits as the reason ("200"); show httpd's phrase instead ("200 OK").
+  status_line_ = nullptr;
+  if (!IsNumericReason(m.reason, m.status)) {
+    status_line_ =
+        apr_psprintf(pool, "%d %.*s", m.status, static_cast<int>(m.reason.size()), m.reason.data());
+  } else {
+    const char* line = ap_get_status_line(m.status);
+    if (line[0] - '0' != m.status / 100 || line[1] - '0' != m.status / 10 % 10 ||
+        line[2] - '0' != m.status % 10) {
+      status_line_ = apr_psprintf(pool, "%d Unknown Reason", m.status);
+    }
+  }
+  content_type_ = nullptr;
+  declared_length_ = -1;
+  headers_out_ = apr_table_make(pool, static_cast<int>(m.headers.size()));
+  const char* host = nullptr;
   for (const ajp::Header& h : m.headers) {
-    std::string name(h.name);
-    std::string value(h.value);
-    if (strcasecmp(name.c_str(), "Content-Type") == 0) {
-      ap_set_content_type(r_, apr_pstrdup(r_->pool, value.c_str()));
+    const HeaderKind kind = KindOf(h.name);
+    if (kind == HeaderKind::kHopByHop) continue;
+    if (kind == HeaderKind::kContentType) {
+      content_type_ = PoolCopy(pool, h.value);
       continue;
     }
-    if (strcasecmp(name.c_str(), "Transfer-Encoding") == 0 ||
-        strcasecmp(name.c_str(), "Connection") == 0 ||
-        strcasecmp(name.c_str(), "Keep-Alive") == 0) {
-      continue;
-    }
-    if (strcasecmp(name.c_str(), "Content-Length") == 0) {
+    const char* value = nullptr;
+    if (kind == HeaderKind::kContentLength) {
+      value = PoolCopy(pool, h.value);
       apr_off_t len = 0;
-      if (!ap_parse_strict_length(&len, value.c_str())) continue;  // let httpd frame it
+      if (!ap_parse_strict_length(&len, value)) continue;  // let httpd frame it
       declared_length_ = len;
-    } else if (strcasecmp(name.c_str(), "Location") == 0 ||
-               strcasecmp(name.c_str(), "Content-Location") == 0 ||
-               strcasecmp(name.c_str(), "URI") == 0) {
-      if (auto rewritten = proxy::RewriteLocation(value, conf_.reverse, host ? host : "", is_ssl)) {
-        value = *rewritten;
-      }
-    } else if (strcasecmp(name.c_str(), "Set-Cookie") == 0) {
+    } else if (kind == HeaderKind::kLocation) {
+      if (host == nullptr) host = apr_table_get(r_->headers_in, "Host");
+      const bool is_ssl = ap_ssl_conn_is_ssl(r_->connection) != 0;
       if (auto rewritten =
-              proxy::RewriteSetCookie(value, conf_.cookie_paths, conf_.cookie_domains)) {
-        value = *rewritten;
+              proxy::RewriteLocation(h.value, conf_.reverse, host ? host : "", is_ssl)) {
+        value = PoolCopy(pool, *rewritten);
+      }
+    } else if (kind == HeaderKind::kSetCookie) {
+      if (auto rewritten =
+              proxy::RewriteSetCookie(h.value, conf_.cookie_paths, conf_.cookie_domains)) {
+        value = PoolCopy(pool, *rewritten);
       }
     }
-    apr_table_addn(r_->headers_out, apr_pstrdup(r_->pool, name.c_str()),
-                   apr_pstrdup(r_->pool, value.c_str()));
+    if (value == nullptr) value = PoolCopy(pool, h.value);
+    apr_table_addn(headers_out_, PoolCopy(pool, h.name), value);
+  }
+}
+
+void Attempt::ApplyHeaders() {
+  r_->status = held_status_;
+  if (status_line_ != nullptr) r_->status_line = status_line_;
+  if (content_type_ != nullptr) ap_set_content_type(r_, content_type_);
+  if (apr_is_empty_table(r_->headers_out)) {
+    r_->headers_out = headers_out_;
+  } else {
+    apr_table_do(
+        [](void* out, const char* name, const char* value) -> int {
+          apr_table_addn(static_cast<apr_table_t*>(out), name, value);
+          return 1;
+        },
+        r_->headers_out, headers_out_, nullptr);
   }
   headers_sent_ = true;  // from here on a failure can only cut the response short
 }
 
 bool Attempt::ReleaseHeld(bool pass) {
-  ajp::ContainerMessage m;
-  m.status = held_status_;
-  m.reason = held_reason_;
-  for (const auto& [n, v] : held_headers_) m.headers.push_back({n, v});
-  SetResponseHeaders(m);
+  ApplyHeaders();
   holding_ = false;
   if (!AppendBody(held_body_)) return false;
   return !pass || PassBrigade();

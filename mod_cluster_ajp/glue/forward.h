@@ -5,7 +5,6 @@
 #define MCA_GLUE_FORWARD_H_
 
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <vector>
 
@@ -47,8 +46,7 @@ struct AttemptOptions {
 
 // Everything about the client request that does not depend on the member.
 struct ClientRequest {
-  ajp::ForwardRequest forward;    // views into request memory
-  std::deque<std::string> owned;  // backing store for computed strings (never moves them)
+  ajp::ForwardRequest forward;    // views into request memory (the request pool)
   int64_t content_length = 0;     // ajp::kUnknownLength for chunked
   std::string initial_body;       // first body packet, read before any attempt (replayable)
   bool client_body_done = false;  // the client's body was read to its end

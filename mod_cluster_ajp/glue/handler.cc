@@ -83,26 +83,26 @@ bool AnotherCanServe(const MemberSet& set, const std::bitset<balance::kMaxMember
   return false;
 }
 
+// `again`: a later attempt of the request, whose earlier attempt set some of these.
 void SetBalancerEnv(request_rec* r, const Balancer* b, const MemberSet& set, const Member* m,
-                    const balance::Selection& sel) {
+                    const balance::Selection& sel, bool again) {
   apr_table_t* env = r->subprocess_env;
-  apr_table_setn(env, "BALANCER_NAME",
-                 apr_pstrcat(r->pool, "balancer://", b->name.c_str(), nullptr));
-  apr_table_setn(env, "BALANCER_WORKER_NAME", apr_pstrdup(r->pool, m->name.c_str()));
+  // The names live as long as the configuration (or the child, for added members): no copies.
+  apr_table_setn(env, "BALANCER_NAME", b->url.c_str());
+  apr_table_setn(env, "BALANCER_WORKER_NAME", m->name.c_str());
   const std::string_view route = balance::RouteOf(m->slot->state);
   apr_table_setn(env, "BALANCER_WORKER_ROUTE", apr_pstrmemdup(r->pool, route.data(), route.size()));
   if (!sel.route.empty()) {
     apr_table_setn(env, "BALANCER_SESSION_ROUTE",
                    apr_pstrmemdup(r->pool, sel.route.data(), sel.route.size()));
-    apr_table_setn(env, "BALANCER_SESSION_STICKY",
-                   apr_pstrdup(r->pool, set.sticky.cookie_name.c_str()));
-  } else {
+    apr_table_setn(env, "BALANCER_SESSION_STICKY", set.sticky.cookie_name.c_str());
+  } else if (again) {
     apr_table_unset(env, "BALANCER_SESSION_ROUTE");
     apr_table_unset(env, "BALANCER_SESSION_STICKY");
   }
   if (sel.route_changed) {
     apr_table_setn(env, "BALANCER_ROUTE_CHANGED", "1");
-  } else {
+  } else if (again) {
     apr_table_unset(env, "BALANCER_ROUTE_CHANGED");
   }
 }
@@ -201,7 +201,7 @@ int ServeFromBalancer(request_rec* r, const ServerConfig& conf, Balancer* b, con
     }
     const auto index = static_cast<size_t>(sel.index);
     Member* m = set.members[index];
-    SetBalancerEnv(r, b, set, m, sel);
+    SetBalancerEnv(r, b, set, m, sel, failures > 0);
     if (sel.forced_recovery) {
       ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                     "MCA0307: every member of balancer %s is in error; trying %s anyway "

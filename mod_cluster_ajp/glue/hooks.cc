@@ -78,6 +78,7 @@ void Settle(server_rec* s, ServerConfig* conf) {
       m->derived = true;
     }
     if (!b->model.derived) SetModel(s, timeout, packet, b);
+    b->url = "balancer://" + b->name;
   }
 }
 

@@ -219,6 +219,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const mca::proxy::BackendPath b = mca::proxy::BuildBackendPath(raw, decoded, alias, base);
   Check(b.why != nullptr);
+  // The short cut for plain paths gives exactly what the general rules give.
+  const mca::proxy::BackendPath g = mca::proxy::BuildBackendPathGeneral(raw, decoded, alias, base);
+  Check(b.ok == g.ok && b.path == g.path && b.status == g.status && b.from_raw == g.from_raw);
   if (!b.ok) {
     Check(b.path.empty());
     Check(b.status == 400 || b.status == 403 || b.status == 500);

@@ -1,5 +1,7 @@
 #include "mca/ajp/request.h"
 
+#include <array>
+
 #include "mca/ajp/constants.h"
 #include "mca/byte_io.h"
 #include "mca/text.h"
@@ -10,6 +12,13 @@ using text::EqualsIgnoreAsciiCase;
 using text::IsCleanText;
 using text::IsToken;
 namespace {
+
+// kRequestHeaderNames with their lengths.
+constexpr std::array<std::string_view, kRequestHeaderCount> kCodedNames = [] {
+  std::array<std::string_view, kRequestHeaderCount> names{};
+  for (size_t i = 0; i < names.size(); ++i) names[i] = kRequestHeaderNames[i];
+  return names;
+}();
 
 // Writes an optional attribute `code` + string when present.
 void WriteStringAttribute(ByteWriter* w, uint8_t code, const std::optional<std::string_view>& v,
@@ -81,8 +90,11 @@ std::string_view MethodName(uint8_t code) noexcept {
 }
 
 uint16_t RequestHeaderCode(std::string_view name) noexcept {
+  // Every coded name is 4 to 15 bytes long; only names of the same length are compared.
+  if (name.size() < 4 || name.size() > 15) return 0;
   for (uint8_t i = 0; i < kRequestHeaderCount; ++i) {
-    if (EqualsIgnoreAsciiCase(name, kRequestHeaderNames[i])) {
+    const std::string_view coded = kCodedNames[i];
+    if (coded.size() == name.size() && EqualsIgnoreAsciiCase(name, coded)) {
       return static_cast<uint16_t>(kHeaderCodePrefix | (i + 1));
     }
   }

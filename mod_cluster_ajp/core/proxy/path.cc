@@ -293,8 +293,50 @@ bool PathWithin(std::string_view path, std::string_view prefix) noexcept {
   return path.size() == prefix.size() || path[prefix.size()] == '/';
 }
 
+namespace {
+
+// Only pchar (without ';') and '/', no "//" and no "." or ".." segment: a path that no rule of
+// BuildBackendPathGeneral changes.
+bool IsPlain(std::string_view s) noexcept {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '/') {
+      if (i + 1 < s.size() && s[i + 1] == '/') return false;
+      continue;
+    }
+    if (c == ';' || !IsPchar(c)) return false;
+    if (c == '.' && (i == 0 || s[i - 1] == '/')) {
+      // "." or ".." as a whole segment.
+      size_t end = s.find('/', i);
+      if (end == kNpos) end = s.size();
+      const std::string_view seg = s.substr(i, end - i);
+      if (seg == "." || seg == "..") return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 BackendPath BuildBackendPath(std::string_view raw_path, std::string_view decoded_path,
                              std::string_view alias, std::string_view backend_base) {
+  if (raw_path == decoded_path && !raw_path.empty() && raw_path.front() == '/' &&
+      (backend_base.empty() || backend_base.front() == '/') && IsPlain(raw_path) &&
+      IsPlain(alias) && IsPlain(backend_base)) {
+    const size_t matched = AliasMatch(decoded_path, alias);
+    if (matched != 0 && matched != kNpos) {
+      BackendPath result;
+      result.ok = true;
+      result.from_raw = true;
+      result.path = JoinPath(backend_base, raw_path.substr(matched));
+      return result;
+    }
+  }
+  return BuildBackendPathGeneral(raw_path, decoded_path, alias, backend_base);
+}
+
+BackendPath BuildBackendPathGeneral(std::string_view raw_path, std::string_view decoded_path,
+                                    std::string_view alias, std::string_view backend_base) {
   const PathView base_view = TomcatPathView(backend_base.empty() ? "/" : backend_base);
   // Also refused: a malformed escape inside a ;parameter, which Tomcat would never decode.
   if (!base_view.ok || HasMalformedEscape(backend_base)) {
