@@ -89,8 +89,8 @@ int PreConfig(apr_pool_t* /*pconf*/, apr_pool_t* /*plog*/, apr_pool_t* /*ptemp*/
     ap_log_error(APLOG_MARK, APLOG_CRIT, 0, nullptr,
                  "MCA0004: mod_cluster_ajp cannot run beside httpd's mod_proxy: both claim "
                  "ProxyPass, BalancerMember and <Proxy>. Disable proxy, proxy_ajp and "
-                 "proxy_balancer (Debian: a2dismod proxy_ajp proxy_balancer proxy) and keep "
-                 "cluster_ajp.");
+                 "proxy_balancer (Debian: a2dismod lbmethod_byrequests proxy_balancer proxy_ajp "
+                 "proxy) and keep cluster_ajp.");
     return HTTP_INTERNAL_SERVER_ERROR;
   }
   return kHttpdOk;

@@ -8,6 +8,9 @@
     n.stop(); n.start(); n.kill()     # take a node down / bring it back
     cluster.cleanup()                 # stops what is still running, removes the directory
 
+    TomcatCluster(2, server_xml=f)    # f(node, text) -> the server.xml to write instead of
+                                      # text (ours, below); e.g. a conf-sample spliced in
+
 Recipe: /work/shared/reference/ajp13.md section 6 (foreground `catalina.sh run` under setpriv as
 nobody, `set +e` in setenv.sh, small heap). Every node has
   * an AJP connector on 127.0.0.1 with secretRequired="true" and its own generated secret,
@@ -348,13 +351,14 @@ class TomcatError(RuntimeError):
 class TomcatNode:
     """One CATALINA_BASE with its own ports, secret and jvmRoute."""
 
-    def __init__(self, root, index, packet_size=8192):
+    def __init__(self, root, index, packet_size=8192, server_xml=None):
         self.index = index
         self.route = f"node{index}"
         self.base = Path(root) / self.route
         self.secret = secrets.token_hex(12)
         self.shutdown_word = "SHUTDOWN-" + secrets.token_hex(8)
         self.packet_size = packet_size
+        self.server_xml = server_xml  # optional f(node, text) -> text, see _write_server_xml
         self.http_port = self.ajp_port = self.shutdown_port = None
         self.proc = None
         self.started_once = False
@@ -395,10 +399,14 @@ class TomcatNode:
         self.http_port, self.ajp_port, self.shutdown_port = free_ports(3)
 
     def _write_server_xml(self):
-        (self.base / "conf" / "server.xml").write_text(SERVER_XML.format(
+        text = SERVER_XML.format(
             route=self.route, shutdown_port=self.shutdown_port, shutdown_word=self.shutdown_word,
             http_port=self.http_port, ajp_port=self.ajp_port, secret=self.secret,
-            packet_size=self.packet_size))
+            packet_size=self.packet_size)
+        if self.server_xml is not None:
+            # The hook gets this node (ports, route) and our text; it must keep the node's ports.
+            text = self.server_xml(self, text)
+        (self.base / "conf" / "server.xml").write_text(text)
 
     # -- running
     @property
@@ -553,10 +561,11 @@ class TomcatNode:
 class TomcatCluster:
     """N nodes (node1..nodeN) under one temporary directory."""
 
-    def __init__(self, count=2, root=None, packet_size=8192):
+    def __init__(self, count=2, root=None, packet_size=8192, server_xml=None):
         self.root = Path(root) if root else Path(tempfile.mkdtemp(prefix="mca-tomcat-"))
         self.root.chmod(0o755)  # nobody must reach the bases
-        self.nodes = [TomcatNode(self.root, i + 1, packet_size) for i in range(count)]
+        self.nodes = [TomcatNode(self.root, i + 1, packet_size, server_xml)
+                      for i in range(count)]
         self.timings = {}
 
     def node(self, route):
