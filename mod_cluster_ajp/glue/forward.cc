@@ -754,8 +754,10 @@ AttemptResult Attempt::Finish(bool reuse) {
 AttemptResult Attempt::Broken(Outcome before_headers, const std::string& why) {
   Close();
   if (!headers_sent_) return Result(before_headers, why);
-  ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, "MCA0201: response from %s cut short: %s",
-                member_->name.c_str(), why.c_str());
+  // A client that goes away mid-answer is the client's business (info); a member that breaks
+  // off is an error.
+  ap_log_rerror(APLOG_MARK, client_gone_ ? APLOG_INFO : APLOG_ERR, 0, r_,
+                "MCA0201: response from %s cut short: %s", member_->name.c_str(), why.c_str());
   if (!client_gone_) {
     // As mod_proxy does: an error bucket makes httpd end the response unfinished and close.
     apr_bucket_alloc_t* ba = r_->connection->bucket_alloc;

@@ -1,8 +1,10 @@
 // Microbenchmark of member selection with 2, 100 and 1,000 members: nanoseconds per selection
 // of the O(1) path (Schedule::TrySelect, what the module tries first), of Select (the full
 // rules, what it falls back to), for byrequests without a session and for a sticky request, and
-// of Select under bybusyness. Each figure is the median of 7 runs of enough selections to last
-// about 20 ms. Not a test: the numbers depend on the machine; their ratios are what matters.
+// of Select under bybusyness. Each figure is the median of 31 runs of enough selections to last
+// about 2 ms each (on the steady clock): short runs, so that on a busy machine most of them run
+// without being preempted and the median is theirs. Not a test: the numbers depend on the
+// machine; their ratios are what matters.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -22,19 +24,23 @@ using mca::balance::SelectRequest;
 
 volatile int g_sink = 0;
 
+constexpr int kRuns = 31;
+constexpr double kRunNanos = 2e6;
+
 template <typename F>
 double NanosPerCall(F&& f) {
   using Clock = std::chrono::steady_clock;
-  size_t calls = 1000;
-  for (;;) {  // calibrate: about 20 ms per run
+  static_assert(Clock::is_steady);
+  size_t calls = 100;
+  for (;;) {  // calibrate (and warm up): about kRunNanos per run
     const auto t0 = Clock::now();
     for (size_t i = 0; i < calls; ++i) f();
     const double ns = std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
-    if (ns > 2e7 || calls > (size_t{1} << 30)) break;
-    calls *= 4;
+    if (ns > kRunNanos || calls > (size_t{1} << 30)) break;
+    calls *= 2;
   }
   std::vector<double> runs;
-  for (int r = 0; r < 7; ++r) {
+  for (int r = 0; r < kRuns; ++r) {
     const auto t0 = Clock::now();
     for (size_t i = 0; i < calls; ++i) f();
     runs.push_back(std::chrono::duration<double, std::nano>(Clock::now() - t0).count() /
