@@ -16,12 +16,6 @@ bool Removed(const balance::MemberSlot& slot) {
   return (slot.edited & balance::kEditedRemoved) != 0;
 }
 
-}  // namespace
-
-void BumpGeneration(Balancer* b) { balance::AtomicAdd(b->slot->generation, uint32_t{1}); }
-
-namespace {
-
 // A Member for a slot added at runtime, from the balancer's model. Its connection pool exists
 // only in a child (the parent serves no request).
 Member* NewRuntimeMember(Balancer* b, balance::MemberSlot* slot, std::string_view name) {
@@ -127,6 +121,8 @@ const MemberSet* Refresh(Balancer* b) {
 }
 
 }  // namespace
+
+void BumpGeneration(Balancer* b) { balance::AtomicAdd(b->slot->generation, uint32_t{1}); }
 
 const MemberSet* LiveMembers(Balancer* b) {
   const MemberSet* set = b->live.load(std::memory_order_acquire);
