@@ -1,6 +1,10 @@
 #include "glue/forward.h"
 
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <cstring>
+#include <mutex>
 
 #include "mca/ajp/constants.h"
 #include "mca/ajp/exchange.h"
@@ -162,6 +166,59 @@ int ReadInitialBody(request_rec* r, ClientRequest* req, size_t packet_size) {
 
 namespace {
 
+constexpr size_t kMaxHeldBody = size_t{64} * 1024;
+
+// Room for a held answer that took more than one read from the backend. A few buffers are kept
+// for every thread of the child to reuse; the others go back to the system when the answer is
+// out. (In malloc's memory, they stayed in its per-thread arenas for the life of the child:
+// megabytes per child with 64 KiB answers; in the request pool, every client connection kept
+// one.)
+class HoldBuffer {
+ public:
+  HoldBuffer() = default;
+  HoldBuffer(const HoldBuffer&) = delete;
+  HoldBuffer& operator=(const HoldBuffer&) = delete;
+  ~HoldBuffer() {
+    if (data_ == nullptr) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (kept_count_ < kKept) {
+        kept_[kept_count_++] = data_;
+        return;
+      }
+    }
+    munmap(data_, kMaxHeldBody);
+  }
+  bool Take() {
+    if (data_ != nullptr) return true;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (kept_count_ > 0) data_ = kept_[--kept_count_];
+    }
+    if (data_ == nullptr) {
+      void* p =
+          mmap(nullptr, kMaxHeldBody, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p != MAP_FAILED) data_ = static_cast<char*>(p);
+    }
+    return data_ != nullptr;
+  }
+  bool Append(std::string_view piece) {
+    if (piece.size() > kMaxHeldBody - size_) return false;
+    std::memcpy(data_ + size_, piece.data(), piece.size());
+    size_ += piece.size();
+    return true;
+  }
+  std::string_view view() const { return {data_, size_}; }
+
+ private:
+  static constexpr size_t kKept = 4;
+  static inline std::mutex mu_;
+  static inline char* kept_[kKept] = {};
+  static inline size_t kept_count_ = 0;
+  char* data_ = nullptr;
+  size_t size_ = 0;
+};
+
 // One attempt: the state shared by the steps of the exchange.
 class Attempt {
  public:
@@ -201,7 +258,22 @@ class Attempt {
   bool AppendBody(std::string_view data);  // into bb_, checked against Content-Length
   bool PassBody(std::string_view data, bool flush);
   bool PassBrigade();
+  // Holds a piece of the answer's body. Pieces stay where they are in the connection's buffer
+  // until the next read from the backend needs the room (SpillHeld copies them then), so an
+  // answer that arrives in one read is never copied.
+  // False: not kept (no room to copy the earlier pieces to); the answer must go out.
+  bool Hold(std::string_view data) {
+    if (data.empty()) return true;
+    if (held_view_count_ == kMaxHeldViews && !SpillHeld()) return false;
+    held_bytes_ += data.size();
+    held_views_[held_view_count_++] = data;
+    return true;
+  }
+  bool SpillHeld();             // false: no room
   bool ReleaseHeld(bool pass);  // sets the held headers, appends the held body; passes it
+  const char* CutReason() const {
+    return client_gone_ ? "client went away" : "more body than its Content-Length";
+  }
   // Reads what the backend has sent straight into the frame buffer; *len bytes were added.
   apr_status_t ReadMore(apr_size_t* len) {
     ajp::FrameStream& stream = conn_->stream;
@@ -244,6 +316,7 @@ class Attempt {
     return res;
   }
   void Close() {
+    held_view_count_ = 0;  // they point into the connection's buffer
     if (conn_ != nullptr || slot_) member_->pool->Release(conn_, false);
     conn_ = nullptr;
     slot_ = false;
@@ -271,7 +344,12 @@ class Attempt {
   // A 403 is held back until END_RESPONSE: with reuse=0 it is Tomcat refusing the secret.
   bool holding_ = false;
   uint16_t held_status_ = 0;
-  std::string held_body_;
+  HoldBuffer spill_;
+  static constexpr size_t kMaxHeldViews = 8;
+  std::string_view held_views_[kMaxHeldViews];  // held after spill_, not yet copied
+  size_t held_view_count_ = 0;
+  size_t held_bytes_ = 0;
+  bool overlong_ = false;  // the backend sent more body than its Content-Length
   // Prepared by PrepareHeaders.
   const char* status_line_ = nullptr;
   const char* content_type_ = nullptr;
@@ -279,8 +357,6 @@ class Attempt {
   int64_t declared_length_ = -1;  // the backend's Content-Length
   int64_t body_passed_ = 0;
 };
-
-constexpr size_t kMaxHeldBody = size_t{64} * 1024;
 
 std::string AprError(apr_status_t rv) {
   char buf[120];
@@ -417,6 +493,11 @@ AttemptResult Attempt::Loop() {
     ajp::ContainerMessage m;
     Status st = stream.NextMessage(&m);
     if (st.code == Errc::kNeedMore) {
+      // The read may move or overwrite what the buffer holds: a held answer is copied first,
+      // or, without room for it, goes out as it is.
+      if (holding_ && !SpillHeld() && !ReleaseHeld(true)) {
+        return Broken(Outcome::kBadGateway, CutReason());
+      }
       apr_size_t len = 0;
       const apr_status_t rv = ReadMore(&len);
       if (len > 0) continue;
@@ -475,43 +556,44 @@ AttemptResult Attempt::OnAction(const ajp::ContainerMessage& m, const ajp::Actio
       }
       // The answer is held (nothing reaches the client) until it ends or grows past
       // kMaxHeldBody, so that a member dying in the middle of a short answer costs nothing: the
-      // request goes to another member. A 403 is always held: with reuse=0 it is Tomcat
-      // refusing the secret. flushpackets=on/auto streams at once instead.
-      if (m.status == HTTP_FORBIDDEN || member_->cfg.flush_packets == config::FlushPackets::kOff) {
+      // request goes to another member. An answer whose Content-Length is larger than that is
+      // streamed at once. A 403 is always held: with reuse=0 it is Tomcat refusing the secret.
+      // flushpackets=on/auto streams at once instead.
+      PrepareHeaders(m);
+      held_status_ = m.status;
+      if (m.status == HTTP_FORBIDDEN || (member_->cfg.flush_packets == config::FlushPackets::kOff &&
+                                         declared_length_ <= static_cast<int64_t>(kMaxHeldBody))) {
         holding_ = true;
-        held_status_ = m.status;
-        PrepareHeaders(m);
       } else {
-        held_status_ = m.status;
-        PrepareHeaders(m);
         ApplyHeaders();
       }
       break;
     case ajp::ActionKind::kBody:
       if (holding_) {
-        held_body_.append(a.data);
-        if (held_body_.size() <= kMaxHeldBody) break;
-        // Too long to hold (and for a refusal page: it is the application's 403): stream.
-        if (!ReleaseHeld(true)) {
+        const bool kept = Hold(a.data);
+        if (kept && held_bytes_ <= kMaxHeldBody) break;
+        // Too long to hold (and for a refusal page: it is the application's 403), or no room
+        // to hold it: stream.
+        if (!ReleaseHeld(true) || (!kept && !PassBody(a.data, FlushNow()))) {
           *finished = true;
-          return Broken(Outcome::kBadGateway, "client went away");
+          return Broken(Outcome::kBadGateway, CutReason());
         }
         break;
       }
       if (!PassBody(a.data, FlushNow())) {
         *finished = true;
-        return Broken(Outcome::kBadGateway, "client went away");
+        return Broken(Outcome::kBadGateway, CutReason());
       }
       break;
     case ajp::ActionKind::kFlush:
       // The container wants what it sent so far to reach the client: stop holding.
       if (holding_ && held_status_ != HTTP_FORBIDDEN && !ReleaseHeld(false)) {
         *finished = true;
-        return Broken(Outcome::kBadGateway, "client went away");
+        return Broken(Outcome::kBadGateway, CutReason());
       }
       if (!holding_ && !PassBody({}, true)) {
         *finished = true;
-        return Broken(Outcome::kBadGateway, "client went away");
+        return Broken(Outcome::kBadGateway, CutReason());
       }
       break;
     case ajp::ActionKind::kDone:
@@ -681,10 +763,30 @@ void Attempt::ApplyHeaders() {
   headers_sent_ = true;  // from here on a failure can only cut the response short
 }
 
+bool Attempt::SpillHeld() {
+  if (held_view_count_ == 0) return true;
+  // While holding, held_bytes_ <= kMaxHeldBody (more is released at once): it fits.
+  if (!spill_.Take()) return false;
+  size_t i = 0;
+  while (i < held_view_count_ && spill_.Append(held_views_[i])) ++i;
+  if (i < held_view_count_) {  // cannot happen; if it did, the rest stays in place
+    std::copy(held_views_ + i, held_views_ + held_view_count_, held_views_);
+    held_view_count_ -= i;
+    return false;
+  }
+  held_view_count_ = 0;
+  return true;
+}
+
 bool Attempt::ReleaseHeld(bool pass) {
   ApplyHeaders();
   holding_ = false;
-  if (!AppendBody(held_body_)) return false;
+  // Views into the connection's buffer go out before the connection is read or released
+  // again: every caller passes the brigade first.
+  bool ok = AppendBody(spill_.view());
+  for (size_t i = 0; ok && i < held_view_count_; ++i) ok = AppendBody(held_views_[i]);
+  held_view_count_ = 0;
+  if (!ok) return false;
   return !pass || PassBrigade();
 }
 
@@ -700,6 +802,7 @@ bool Attempt::AppendBody(std::string_view data) {
   if (data.empty()) return true;
   if (declared_length_ >= 0 &&
       body_passed_ + static_cast<int64_t>(data.size()) > declared_length_) {
+    overlong_ = true;
     return false;  // more than the backend's own Content-Length: stop, never desync
   }
   body_passed_ += static_cast<int64_t>(data.size());
@@ -727,11 +830,11 @@ AttemptResult Attempt::Finish(bool reuse) {
                                "BalancerMember)"));
     }
     // The whole answer in one pass (an application's own 403 too: as it came).
-    if (!ReleaseHeld(false)) reuse = false;
+    if (!ReleaseHeld(false)) return Broken(Outcome::kBadGateway, CutReason());
   }
-  member_->pool->Release(conn_, reuse && !client_gone_);
-  conn_ = nullptr;
-  slot_ = false;
+  // The brigade may point into the connection's buffer: it is passed before the connection
+  // goes back to the pool.
+  const bool keep = reuse && !client_gone_;
   if (!client_gone_) {
     if (declared_length_ >= 0 && body_passed_ != declared_length_ && !r_->header_only &&
         r_->status != HTTP_NOT_MODIFIED && r_->status != HTTP_NO_CONTENT) {
@@ -741,7 +844,12 @@ AttemptResult Attempt::Finish(bool reuse) {
     }
     APR_BRIGADE_INSERT_TAIL(bb_, apr_bucket_eos_create(r_->connection->bucket_alloc));
     PassBrigade();
+  } else {
+    apr_brigade_cleanup(bb_);
   }
+  member_->pool->Release(conn_, keep);
+  conn_ = nullptr;
+  slot_ = false;
   AttemptResult res = Result(Outcome::kDone, "");
   if (mark_error_) {
     res.mark_error = true;
@@ -752,8 +860,10 @@ AttemptResult Attempt::Finish(bool reuse) {
 }
 
 AttemptResult Attempt::Broken(Outcome before_headers, const std::string& why) {
-  Close();
-  if (!headers_sent_) return Result(before_headers, why);
+  if (!headers_sent_) {
+    Close();
+    return Result(before_headers, why);
+  }
   // A client that goes away mid-answer is the client's business (info); a member that breaks
   // off is an error.
   ap_log_rerror(APLOG_MARK, client_gone_ ? APLOG_INFO : APLOG_ERR, 0, r_,
@@ -764,7 +874,10 @@ AttemptResult Attempt::Broken(Outcome before_headers, const std::string& why) {
     APR_BRIGADE_INSERT_TAIL(bb_, ap_bucket_error_create(HTTP_BAD_GATEWAY, nullptr, r_->pool, ba));
     APR_BRIGADE_INSERT_TAIL(bb_, apr_bucket_eos_create(ba));
     PassBrigade();
+  } else {
+    apr_brigade_cleanup(bb_);
   }
+  Close();  // after the pass: the brigade may point into the connection's buffer
   r_->connection->keepalive = AP_CONN_CLOSE;
   return Result(Outcome::kDone, why);
 }

@@ -11,6 +11,7 @@ Needs `make -f Makefile.apxs bench` (build/bench/ajp_backend) and build/mod_clus
 (another build directory: BUILD=dir); skips when they are missing. The quick run also needs wrk.
 """
 
+import json
 import os
 import re
 import select
@@ -132,3 +133,31 @@ def test_quick_run_writes_the_table(tmp_path):
         assert float(r[4]) > 0 and float(r[7]) > 0 and float(r[10]) > 0, r  # req/s, p50, CPU
         assert r[12] == "0", f"errors: {r}"
     assert (tmp_path / "results.json").exists()
+
+
+def test_short_soak_writes_memory_figures_for_both(tmp_path):
+    for path, what in ((BACKEND, "make -f Makefile.apxs bench"),
+                       (MODULE, "make -f Makefile.apxs all")):
+        if not path.exists():
+            pytest.skip(f"{path} is not built ({what})")
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (apt-get install wrk)")
+    out = subprocess.run(
+        [str(ROOT / "scripts" / "bench"), "soak", "--minutes", "0.1", "--interval", "2",
+         "--concurrency", "8", "--module", str(MODULE), "--no-build", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=120, env=dict(os.environ, BUILD=str(BUILD)))
+    assert out.returncode == 0, out.stdout + out.stderr
+    rows = [[cell.strip() for cell in line.split("|")[1:-1]]
+            for line in (tmp_path / "soak.md").read_text().splitlines()
+            if line.startswith("| mod_")]
+    assert [r[0] for r in rows] == ["mod_cluster_ajp", "mod_proxy_ajp"]
+    for r in rows:
+        requests, errors, rss_start, rss_end = int(r[1]), int(r[2]), int(r[3]), int(r[4])
+        assert requests > 100 and errors == 0, r
+        assert 1000 < rss_start and 1000 < rss_end, r  # KiB: a real child's size
+        assert int(r[10]) > 0, r  # shared memory: at least the scoreboard
+    data = json.loads((tmp_path / "soak.json").read_text())
+    # Every sample saw both children of each contender, and the manager answered each time.
+    for name in ("ours", "proxy_ajp"):
+        assert len(data["samples"][name]) >= 3
+        assert all(len(s["children"]) == 2 for s in data["samples"][name])

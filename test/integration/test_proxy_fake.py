@@ -276,6 +276,65 @@ def test_502_on_a_broken_backend_and_the_child_survives(fake_ajp_factory, httpd_
     assert httpd_util.child_pids(h) == before
 
 
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_held_answer_in_many_pieces_and_reads_arrives_intact(fake_ajp_factory, httpd_factory,
+                                                               declared):
+    # A short answer is held until it ends; its pieces stay in the connection's buffer until a
+    # read needs the room. Here: 40 tiny chunks in one write (more pieces than are kept in
+    # place), then chunks of every size in separate writes (pieces kept across reads), then
+    # the rest: the client must get every byte in order, with or without a Content-Length.
+    body = bytes((i * 7 + i // 251) % 256 for i in range(60000))
+
+    def pieces(ex):
+        ex.send_headers(200, None, [("Content-Type", "application/octet-stream")] +
+                        ([("Content-Length", str(len(body)))] if declared else []))
+        ex.send_raw(b"".join(fa.body_chunk_packet(body[i:i + 10]) for i in range(0, 400, 10)))
+        pos = 400
+        for size in (1, 100, 3000, 8184, 5, 8000, 12000):
+            time.sleep(0.02)
+            ex.send_body(body[pos:pos + size])
+            pos += size
+        time.sleep(0.02)
+        ex.send_body(body[pos:])
+        ex.end(True)
+
+    fake = fake_ajp_factory(secret=SECRET, handler=pieces)
+    h = started(httpd_factory, single_backend_conf(fake))
+    for _ in range(2):  # the second on the pooled connection
+        status, _, msg, got = request(h, "GET", "/app/x")
+        assert status == 200 and got == body, (status, len(got))
+        assert msg.get("Content-Length") == str(len(body)), dict(msg)  # held to the end
+    assert fake.errors == []
+
+
+@pytest.mark.parametrize("flush", ["off", "on"])
+def test_more_body_than_content_length_is_cut_short_and_logged(fake_ajp_factory, httpd_factory,
+                                                                flush):
+    # Content-Length: 10, then 4 + 16 bytes: the client must never get a response that looks
+    # complete with other bytes than the backend declared. Held (flushpackets=off), nothing has
+    # reached the client: a 502. Streamed (on), the status line is out: the answer is cut short.
+    # Either way the log names the member and says why.
+    raw = fa.send_headers_packet(200, None, [("Content-Length", "10")]) + \
+        fa.body_chunk_packet(b"abcd") + fa.body_chunk_packet(b"0123456789abcdef") + \
+        fa.end_response_packet(True)
+    fake = fake_ajp_factory(secret=SECRET, actions=[fa.raw_bytes(raw, close=False)])
+    h = started(httpd_factory, single_backend_conf(
+        fake, params=f"secret={SECRET} retry=0 flushpackets={flush}"))
+    try:
+        status, _, msg, body = request(h, "GET", "/app/x")
+        if flush == "off":
+            assert status == 502, (status, dict(msg), body)
+        else:
+            assert status == 200 and len(body) < 10, (status, dict(msg), body)
+    except (http.client.IncompleteRead, http.client.RemoteDisconnected, ConnectionError):
+        assert flush == "on"
+    assert log_has(h, "more body than its Content-Length"), h.error_log_text()[-3000:]
+    line = next(ln for ln in h.error_log_text().splitlines()
+                if "more body than its Content-Length" in ln)
+    assert "MCA0201" in line and str(fake.port) in line, line
+    assert request(h, "GET", "/app/y")[0] == 200
+
+
 @pytest.mark.parametrize("fault", ["close_after_headers", "close_mid_body",
                                    "bad_body_chunk_length", "second_send_headers"])
 def test_backend_failing_mid_response_is_never_a_complete_response(fake_ajp_factory,
