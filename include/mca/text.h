@@ -78,6 +78,14 @@ inline bool IsCleanText(std::string_view s, bool allow_newlines = false) noexcep
   return true;
 }
 
+// The length of a URL's path: up to its first '?' or '#' (std::string_view::find_first_of calls
+// memchr once per byte).
+inline size_t PathLength(std::string_view s) noexcept {
+  size_t i = 0;
+  while (i < s.size() && s[i] != '?' && s[i] != '#') ++i;
+  return i;
+}
+
 }  // namespace mca::text
 
 #endif  // MCA_TEXT_H_

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <mutex>
+#include <optional>
 
 #include "mca/ajp/constants.h"
 #include "mca/ajp/exchange.h"
@@ -123,6 +124,7 @@ int PrepareClientRequest(request_rec* r, const std::string& backend_path, Client
     if (HasControlChars(r->args) || strchr(r->args, ' ') != nullptr) return HTTP_BAD_REQUEST;
     f.query_string = r->args;
   }
+  f.attributes.reserve(f.is_ssl ? 3 : 2);
   if (f.is_ssl) AddSslAttributes(r, req);
   if (r->useragent_addr != nullptr) {
     f.attributes.push_back({"AJP_REMOTE_PORT", apr_itoa(r->pool, r->useragent_addr->port)});
@@ -442,13 +444,18 @@ bool Attempt::CPing() {
 }
 
 AttemptResult Attempt::SendRequest() {
-  ajp::ForwardRequest f = req_->forward;
+  // The member's secret and route go in for this attempt only (no copy of the request).
+  ajp::ForwardRequest& f = req_->forward;
+  const std::optional<std::string_view> client_secret = f.secret;
+  const std::optional<std::string_view> client_route = f.route;
   if (member_->cfg.secret_set && !member_->cfg.secret.empty()) f.secret = member_->cfg.secret;
   if (!member_->cfg.route.empty()) f.route = member_->cfg.route;
   // From the request pool: no zeroing, freed with the request.
   auto* buf = static_cast<uint8_t*>(apr_palloc(r_->pool, packet_));
   size_t n = 0;
   Status st = ajp::EncodeForwardRequest(f, buf, packet_, &n);
+  f.secret = client_secret;
+  f.route = client_route;
   if (!st.ok()) {
     Close();
     return Result(Outcome::kClientError,

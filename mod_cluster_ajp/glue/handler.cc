@@ -15,6 +15,7 @@
 #include "mca/balance/selector.h"
 #include "mca/proxy/path.h"
 #include "mca/sticky/route.h"
+#include "mca/text.h"
 
 namespace mca::glue {
 namespace {
@@ -27,7 +28,7 @@ std::string_view RawPath(request_rec* r) {
   const char* raw = r->unparsed_uri;
   if (raw != nullptr && raw[0] == '/') {
     std::string_view v(raw);
-    return v.substr(0, v.find_first_of("?#"));
+    return v.substr(0, text::PathLength(v));
   }
   return r->parsed_uri.path != nullptr ? r->parsed_uri.path : r->uri;
 }
@@ -49,7 +50,7 @@ void ExtractRoutes(request_rec* r, const MemberSet& set, SessionRoutes* out) {
         return 1;
       },
       &out->input, r->headers_in, "Cookie", nullptr);
-  out->candidates = sticky::ExtractCandidates(out->input, set.sticky);
+  sticky::ExtractCandidates(out->input, set.sticky, &out->candidates);
 }
 
 // The O(1) path when it has an answer, else Select under the balancer's shared lock; the chosen

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <set>
 #include <string>
+#include <vector>
 
 #include "glue/backend.h"
 #include "glue/config.h"
@@ -282,10 +282,13 @@ void Ramp(Member* m, apr_time_t now) {
 }
 
 void RunDueChecks(server_rec* main, apr_pool_t* pool) {
-  std::set<const Balancer*> seen;
+  // Only the watchdog's thread runs this; the vector keeps its room from tick to tick.
+  static std::vector<const Balancer*> seen;
+  seen.clear();
   for (server_rec* v = main; v != nullptr; v = v->next) {
     for (Balancer* b : GetServerConfig(v)->balancers) {
-      if (!seen.insert(b).second || b->slot == nullptr) continue;
+      if (std::find(seen.begin(), seen.end(), b) != seen.end() || b->slot == nullptr) continue;
+      seen.push_back(b);
       for (Member* m : LiveMembers(b)->members) {
         if (m->slot == nullptr) continue;
         const apr_time_t now = apr_time_now();

@@ -106,6 +106,8 @@ class Candidates {
 
 // All session candidates of a request, in order of preference. Linear time, never throws.
 Candidates ExtractCandidates(const RouteInput& input, const Settings& settings) noexcept;
+// The same into *out, which must be empty (no copy of the list).
+void ExtractCandidates(const RouteInput& input, const Settings& settings, Candidates* out) noexcept;
 
 // The route of the first candidate that has one; empty when none has.
 std::string_view FirstRoute(const Candidates& candidates) noexcept;

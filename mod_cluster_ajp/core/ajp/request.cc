@@ -8,7 +8,6 @@
 
 namespace mca::ajp {
 
-using text::EqualsIgnoreAsciiCase;
 using text::IsCleanText;
 using text::IsToken;
 namespace {
@@ -19,6 +18,33 @@ constexpr std::array<std::string_view, kRequestHeaderCount> kCodedNames = [] {
   for (size_t i = 0; i < names.size(); ++i) names[i] = kRequestHeaderNames[i];
   return names;
 }();
+
+// For each name length, the indexes of the coded names of that length (at most 3; 0xFF: none).
+constexpr size_t kMaxCodedLength = 15;
+using LengthBucket = std::array<uint8_t, 3>;
+constexpr std::array<LengthBucket, kMaxCodedLength + 1> kCodedByLength = [] {
+  std::array<LengthBucket, kMaxCodedLength + 1> t{};
+  for (auto& bucket : t) bucket = {0xFF, 0xFF, 0xFF};
+  for (size_t i = 0; i < kCodedNames.size(); ++i) {
+    LengthBucket& bucket = t[kCodedNames[i].size()];
+    size_t k = 0;
+    while (bucket[k] != 0xFF) ++k;  // a fourth name of one length fails to compile
+    bucket[k] = static_cast<uint8_t>(i);
+  }
+  return t;
+}();
+
+// `name` (of the same length) equals the coded name, ignoring ASCII case. A coded name has only
+// lower-case letters, '-' and '2'; setting bit 0x20 lower-cases a letter and leaves '-' and '2'
+// alone, and besides those only a control byte (CR for '-', DC2 for '2') would become one of
+// them: control bytes are refused.
+bool EqualsCodedName(std::string_view name, std::string_view coded) noexcept {
+  for (size_t i = 0; i < name.size(); ++i) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    if ((c | 0x20) != static_cast<unsigned char>(coded[i]) || c < 0x20) return false;
+  }
+  return true;
+}
 
 // Writes an optional attribute `code` + string when present.
 void WriteStringAttribute(ByteWriter* w, uint8_t code, const std::optional<std::string_view>& v,
@@ -90,11 +116,11 @@ std::string_view MethodName(uint8_t code) noexcept {
 }
 
 uint16_t RequestHeaderCode(std::string_view name) noexcept {
-  // Every coded name is 4 to 15 bytes long; only names of the same length are compared.
-  if (name.size() < 4 || name.size() > 15) return 0;
-  for (uint8_t i = 0; i < kRequestHeaderCount; ++i) {
-    const std::string_view coded = kCodedNames[i];
-    if (coded.size() == name.size() && EqualsIgnoreAsciiCase(name, coded)) {
+  // Only the names of the same length are compared.
+  if (name.size() > kMaxCodedLength) return 0;
+  for (const uint8_t i : kCodedByLength[name.size()]) {
+    if (i == 0xFF) break;
+    if (EqualsCodedName(name, kCodedNames[i])) {
       return static_cast<uint16_t>(kHeaderCodePrefix | (i + 1));
     }
   }

@@ -52,7 +52,7 @@ size_t FirstBadNameChar(std::string_view name) noexcept {
 // Collects candidates for one request; stops accepting once the list is full.
 class Collector {
  public:
-  explicit Collector(const Settings& settings) noexcept : settings_(settings) {}
+  Collector(const Settings& settings, Candidates* out) noexcept : settings_(settings), out_(*out) {}
 
   bool UrlNameMatches(std::string_view name) const noexcept {
     return name == settings_.url_name ||
@@ -81,11 +81,10 @@ class Collector {
   }
 
   const Settings& settings() const noexcept { return settings_; }
-  const Candidates& result() const noexcept { return out_; }
 
  private:
   const Settings& settings_;
-  Candidates out_;
+  Candidates& out_;
 };
 
 // Splits "name=value" at the first '='; false when there is no '='.
@@ -101,7 +100,7 @@ bool SplitPair(std::string_view pair, std::string_view* name, std::string_view* 
 // parameter ends at ';' or '/'; the path itself ends at '?' or '#' (defensive: the caller should
 // pass the path without them).
 bool ScanPath(std::string_view path, Collector* col) noexcept {
-  path = path.substr(0, path.find_first_of("?#"));
+  path = path.substr(0, text::PathLength(path));
   const size_t n = path.size();
   size_t i = 0;
   while (i < n) {
@@ -226,14 +225,20 @@ const char* SourceName(Source source) noexcept {
   return "unknown";
 }
 
-Candidates ExtractCandidates(const RouteInput& input, const Settings& settings) noexcept {
-  Collector col(settings);
+void ExtractCandidates(const RouteInput& input, const Settings& settings,
+                       Candidates* out) noexcept {
+  Collector col(settings, out);
   if (ScanPath(input.path, &col) && ScanQuery(input.query, &col)) {
     for (std::string_view header : input.cookie_headers) {
       if (!ScanCookieHeader(header, &col)) break;
     }
   }
-  return col.result();
+}
+
+Candidates ExtractCandidates(const RouteInput& input, const Settings& settings) noexcept {
+  Candidates out;
+  ExtractCandidates(input, settings, &out);
+  return out;
 }
 
 std::string_view FirstRoute(const Candidates& candidates) noexcept {

@@ -201,6 +201,20 @@ class AjpRequestTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(0xA00E, int(RequestHeaderCode("User-Agent")));
     CPPUNIT_ASSERT_EQUAL(0, int(RequestHeaderCode("X-Cookie")));
     CPPUNIT_ASSERT_EQUAL(0, int(RequestHeaderCode("cookie ")));
+    CPPUNIT_ASSERT_EQUAL(0xA00A, int(RequestHeaderCode("CoOkIe2")));
+    CPPUNIT_ASSERT_EQUAL(0xA007, int(RequestHeaderCode("CONTENT-TYPE")));
+    // Bytes that become a coded name's byte when bit 0x20 is set, without being that byte in
+    // either case: control bytes, '@' (for '`'), '[' (for '{'), digits in place of letters.
+    CPPUNIT_ASSERT_EQUAL(0, int(RequestHeaderCode("content\rtype")));
+    CPPUNIT_ASSERT_EQUAL(0, int(RequestHeaderCode(std::string_view("cookie\x12", 7))));
+    CPPUNIT_ASSERT_EQUAL(0, int(RequestHeaderCode("@ost")));
+    CPPUNIT_ASSERT_EQUAL(0, int(RequestHeaderCode("h0st")));
+    CPPUNIT_ASSERT_EQUAL(0, int(RequestHeaderCode("")));
+    CPPUNIT_ASSERT_EQUAL(0, int(RequestHeaderCode("accept-encodings")));
+    // Every name of a length also held by coded names is compared with each of them.
+    CPPUNIT_ASSERT_EQUAL(0xA004, int(RequestHeaderCode("Accept-Language")));
+    CPPUNIT_ASSERT_EQUAL(0xA003, int(RequestHeaderCode("Accept-Encoding")));
+    CPPUNIT_ASSERT_EQUAL(0, int(RequestHeaderCode("Accept-Languagf")));
   }
 
   void AllAttributesInMaskOrder() {
