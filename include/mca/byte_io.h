@@ -143,9 +143,13 @@ class ByteWriter {
   bool WriteString(std::string_view s, const char* field) noexcept {
     if (s.size() >= kNullStringLength) return Fail(Errc::kDoesNotFit, field);
     if (!Need(s.size() + 3, field)) return false;
-    WriteU16(static_cast<uint16_t>(s.size()), field);
-    WriteBytes(s, field);
-    return WriteU8(0, field);
+    uint8_t* p = buf_ + pos_;
+    p[0] = static_cast<uint8_t>(s.size() >> 8);
+    p[1] = static_cast<uint8_t>(s.size() & 0xFF);
+    if (!s.empty()) std::memcpy(p + 2, s.data(), s.size());
+    p[2 + s.size()] = 0;
+    pos_ += s.size() + 3;
+    return true;
   }
 
   bool WriteNullString(const char* field) noexcept { return WriteU16(kNullStringLength, field); }

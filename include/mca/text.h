@@ -5,6 +5,7 @@
 #ifndef MCA_TEXT_H_
 #define MCA_TEXT_H_
 
+#include <cstdint>
 #include <string_view>
 
 namespace mca::text {
@@ -84,6 +85,21 @@ inline size_t PathLength(std::string_view s) noexcept {
   size_t i = 0;
   while (i < s.size() && s[i] != '?' && s[i] != '#') ++i;
   return i;
+}
+
+// A Content-Length value: one or more decimal digits and nothing else, at most INT64_MAX (what
+// httpd's ap_parse_strict_length accepts). False, *out unchanged, for anything else.
+inline bool ParseLength(std::string_view s, int64_t* out) noexcept {
+  if (s.empty()) return false;
+  int64_t v = 0;
+  for (char ch : s) {
+    if (ch < '0' || ch > '9') return false;
+    const int digit = ch - '0';
+    if (v > (INT64_MAX - digit) / 10) return false;
+    v = v * 10 + digit;
+  }
+  *out = v;
+  return true;
 }
 
 }  // namespace mca::text

@@ -731,9 +731,9 @@ void Attempt::PrepareHeaders(const ajp::ContainerMessage& m) {
     }
     const char* value = nullptr;
     if (kind == HeaderKind::kContentLength) {
+      int64_t len = 0;
+      if (!text::ParseLength(h.value, &len)) continue;  // let httpd frame it
       value = PoolCopy(pool, h.value);
-      apr_off_t len = 0;
-      if (!ap_parse_strict_length(&len, value)) continue;  // let httpd frame it
       declared_length_ = len;
     } else if (kind == HeaderKind::kLocation) {
       if (host == nullptr) host = apr_table_get(r_->headers_in, "Host");

@@ -47,6 +47,7 @@ struct AttemptOptions {
 // Everything about the client request that does not depend on the member.
 struct ClientRequest {
   ajp::ForwardRequest forward;    // views into request memory (the request pool)
+  std::string_view raw_path;      // the path as the client sent it, still %-encoded
   int64_t content_length = 0;     // ajp::kUnknownLength for chunked
   std::string initial_body;       // first body packet, read before any attempt (replayable)
   bool client_body_done = false;  // the client's body was read to its end

@@ -40,9 +40,10 @@ struct SessionRoutes {
   sticky::Candidates candidates;
 };
 
-void ExtractRoutes(request_rec* r, const MemberSet& set, SessionRoutes* out) {
+void ExtractRoutes(request_rec* r, const MemberSet& set, std::string_view raw_path,
+                   SessionRoutes* out) {
   if (!set.sticky_set) return;
-  out->input.path = RawPath(r);
+  out->input.path = raw_path;
   out->input.query = r->args != nullptr ? r->args : "";
   apr_table_do(
       [](void* rec, const char*, const char* value) -> int {
@@ -174,7 +175,7 @@ constexpr apr_interval_time_t kBalancerWaitStep = apr_time_from_msec(100);
 int ServeFromBalancer(request_rec* r, const ServerConfig& conf, Balancer* b, const MemberSet& set,
                       ClientRequest* req) {
   SessionRoutes routes;
-  ExtractRoutes(r, set, &routes);
+  ExtractRoutes(r, set, req->raw_path, &routes);
   balance::SelectRequest rq;
   rq.lb_method = balance::LbMethodOf(*b->slot);
   rq.AddRoutes(routes.candidates);
@@ -311,13 +312,15 @@ int Handle(request_rec* r) noexcept {
   if (map->balancer == nullptr) return HTTP_SERVICE_UNAVAILABLE;
   try {
     const ServerConfig& conf = *GetServerConfig(r->server);
+    const std::string_view raw_path = RawPath(r);
     const proxy::BackendPath path =
-        proxy::BuildBackendPath(RawPath(r), r->uri, map->path, map->backend_path);
+        proxy::BuildBackendPath(raw_path, r->uri, map->path, map->backend_path);
     if (!path.ok) {
       ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "MCA0102: %s refused: %s", r->uri, path.why);
       return path.status;
     }
     ClientRequest req;
+    req.raw_path = raw_path;
     int status = PrepareClientRequest(r, path.path, &req);
     if (status != kHttpdOk) return status;
     // The members as of now: the manager may add or remove some while the request runs.

@@ -42,12 +42,26 @@ bool IsControl(char ch) noexcept {
   return c < 0x20 || c == 0x7F;
 }
 
-// RFC 3986 pchar without pct-encoded: unreserved / sub-delims / ":" / "@".
-bool IsPchar(char c) noexcept {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+// Byte tables: RFC 3986 pchar without pct-encoded (unreserved / sub-delims / ":" / "@"), and
+// the pchars IsPlain passes without a closer look (all but ';' and '.').
+struct PathBytes {
+  bool pchar[256];
+  bool plain[256];
+};
+constexpr PathBytes MakePathBytes() {
+  PathBytes t{};
   constexpr std::string_view kOther = "-._~!$&'()*+,;=:@";
-  return kOther.find(c) != kNpos;
+  for (int c = 0; c < 256; ++c) {
+    bool p = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    for (char o : kOther) p = p || c == static_cast<unsigned char>(o);
+    t.pchar[c] = p;
+    t.plain[c] = p && c != ';' && c != '.';
+  }
+  return t;
 }
+constexpr PathBytes kPathBytes = MakePathBytes();
+
+bool IsPchar(char c) noexcept { return kPathBytes.pchar[static_cast<unsigned char>(c)]; }
 
 void AppendEscaped(char ch, std::string* out) {
   constexpr char kHex[] = "0123456789ABCDEF";
@@ -300,6 +314,7 @@ namespace {
 bool IsPlain(std::string_view s) noexcept {
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
+    if (kPathBytes.plain[static_cast<unsigned char>(c)]) continue;
     if (c == '/') {
       if (i + 1 < s.size() && s[i + 1] == '/') return false;
       continue;
