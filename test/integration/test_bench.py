@@ -110,13 +110,17 @@ def test_sets_a_session_cookie_with_its_route_when_asked(backend):
         assert conn.request(uri="/bench/3").header("Set-Cookie") is None
 
 
-def test_quick_run_writes_the_table(tmp_path):
+def need_backend_module_and_wrk():
     for path, what in ((BACKEND, "make -f Makefile.apxs bench"),
                        (MODULE, "make -f Makefile.apxs all")):
         if not path.exists():
             pytest.skip(f"{path} is not built ({what})")
     if shutil.which("wrk") is None:
         pytest.skip("wrk is not installed (apt-get install wrk)")
+
+
+def test_quick_run_writes_the_table(tmp_path):
+    need_backend_module_and_wrk()
     out = subprocess.run(
         [str(ROOT / "scripts" / "bench"), "--quick", "--contenders", "ours,proxy_ajp",
          "--module", str(MODULE), "--no-build", "--out", str(tmp_path)],
@@ -136,12 +140,7 @@ def test_quick_run_writes_the_table(tmp_path):
 
 
 def test_short_soak_writes_memory_figures_for_both(tmp_path):
-    for path, what in ((BACKEND, "make -f Makefile.apxs bench"),
-                       (MODULE, "make -f Makefile.apxs all")):
-        if not path.exists():
-            pytest.skip(f"{path} is not built ({what})")
-    if shutil.which("wrk") is None:
-        pytest.skip("wrk is not installed (apt-get install wrk)")
+    need_backend_module_and_wrk()
     out = subprocess.run(
         [str(ROOT / "scripts" / "bench"), "soak", "--minutes", "0.1", "--interval", "2",
          "--concurrency", "8", "--module", str(MODULE), "--no-build", "--out", str(tmp_path)],
