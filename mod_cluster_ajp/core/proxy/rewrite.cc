@@ -148,7 +148,7 @@ bool ParseRule(const ReverseRule& rule, ParsedRule* out) noexcept {
     }
   }
   out->pub = StripTrailingSlashes(pub);
-  out->path = StripTrailingSlashes(tail.substr(0, tail.find_first_of("?#")));
+  out->path = StripTrailingSlashes(tail.substr(0, text::PathLength(tail)));
   return true;
 }
 
