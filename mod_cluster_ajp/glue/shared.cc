@@ -56,6 +56,14 @@ Segment Existing(process_rec* process) {
   return seg;
 }
 
+// apr_shm_create's anonymous segment keeps its size in front of the memory it hands out.
+constexpr size_t kShmOverhead = APR_ALIGN_DEFAULT(sizeof(apr_size_t));
+
+size_t PageSize() {
+  const long page = sysconf(_SC_PAGESIZE);
+  return page > 0 ? static_cast<size_t>(page) : 4096;
+}
+
 apr_status_t Create(process_rec* process, uint32_t balancers, uint32_t members, Segment* out) {
   const size_t bytes = balance::Table::BytesFor(balancers, members);
   apr_shm_t* shm = nullptr;
@@ -355,7 +363,8 @@ int AttachSharedTable(apr_pool_t* pconf, server_rec* s) {
     // None yet, or too small for this configuration: a new block, with the old one's slots.
     uint32_t nb = 0;
     uint32_t nm = 0;
-    balance::Table::CapacityFor(balancers.size(), members, growth, &nb, &nm);
+    balance::Table::CapacityFor(balancers.size(), members, growth, PageSize(), kShmOverhead, &nb,
+                                &nm);
     if (seg.table.valid()) {
       nb = std::max(nb, seg.table.balancer_capacity());
       nm = std::max(nm, seg.table.member_capacity());

@@ -86,7 +86,8 @@ void Configure(const uint8_t* data, size_t size) {
       uint32_t nm = 0;
       size_t count = 0;
       for (const LayoutBalancer& b : layout) count += b.members.size();
-      Table::CapacityFor(layout.size(), count, 0, &nb, &nm);
+      Table::CapacityFor(layout.size(), count, 0, data[i] % 2 == 0 ? 4096 : 0, 8, &nb, &nm);
+      Check(nb >= layout.size() && nm >= count);
       nb = std::max(nb, t.balancer_capacity());
       nm = std::max(nm, t.member_capacity());
       std::vector<uint64_t> bigger(Table::BytesFor(nb, nm) / 8 + 1);

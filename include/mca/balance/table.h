@@ -156,10 +156,13 @@ class Table {
   // Bytes a block must have for a table of these capacities (the table starts at the block's
   // first 64-byte boundary, so the block itself may start anywhere).
   static size_t BytesFor(uint32_t balancers, uint32_t members) noexcept;
-  // Capacities for a configuration: what it has, plus `growth` members, plus room so that a
-  // restart adding a few members reuses the block.
-  static void CapacityFor(size_t balancers, size_t members, size_t growth,
-                          uint32_t* balancer_capacity, uint32_t* member_capacity) noexcept;
+  // Capacities for a configuration: what it has, plus `growth` members, plus as many spare
+  // member slots as fit in the rest of the block's last `unit` bytes (the system's page: the
+  // block takes whole pages anyway), counting `overhead` bytes the allocator puts before the
+  // table. The spare slots let a restart that adds a member or two reuse the block.
+  static void CapacityFor(size_t balancers, size_t members, size_t growth, size_t unit,
+                          size_t overhead, uint32_t* balancer_capacity,
+                          uint32_t* member_capacity) noexcept;
 
   // Formats `size` bytes at `mem` as an empty table. Invalid when too small.
   static Table Format(void* mem, size_t size, uint32_t balancers, uint32_t members) noexcept;

@@ -196,7 +196,7 @@ struct MemberConfig {
 // ---- balancer parameters --------------------------------------------------------------------
 
 // Members the balancer manager may add to a balancer without growth=.
-inline constexpr int kDefaultGrowth = 16;
+inline constexpr int kDefaultGrowth = 8;
 
 enum class LbMethod : uint8_t { kByRequests, kByBusyness, kByTraffic };
 

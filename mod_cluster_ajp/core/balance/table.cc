@@ -14,8 +14,6 @@ namespace {
 constexpr size_t Align64(size_t n) { return (n + 63) & ~size_t{63}; }
 constexpr size_t kHeaderBytes = Align64(sizeof(TableHeader));
 
-constexpr uint32_t kMinSpareMembers = 16;
-constexpr uint32_t kMinSpareBalancers = 4;
 constexpr uint32_t kMaxSlots = 1u << 20;
 
 size_t BalancersBytes(uint32_t n) { return Align64(sizeof(BalancerSlot) * n); }
@@ -95,11 +93,19 @@ size_t Table::BytesFor(uint32_t balancers, uint32_t members) noexcept {
   return 64 + kHeaderBytes + BalancersBytes(balancers) + Align64(sizeof(MemberSlot) * members);
 }
 
-void Table::CapacityFor(size_t balancers, size_t members, size_t growth,
-                        uint32_t* balancer_capacity, uint32_t* member_capacity) noexcept {
-  const size_t m = members + growth;
-  *member_capacity = Clamp(m + std::max<size_t>(m, kMinSpareMembers));
-  *balancer_capacity = Clamp(balancers + std::max<size_t>(balancers, kMinSpareBalancers));
+void Table::CapacityFor(size_t balancers, size_t members, size_t growth, size_t unit,
+                        size_t overhead, uint32_t* balancer_capacity,
+                        uint32_t* member_capacity) noexcept {
+  const uint32_t b = Clamp(std::max<size_t>(balancers, 1));
+  uint32_t m = Clamp(std::max<size_t>(members + growth, 1));
+  if (unit > 0) {
+    // The block is whole units anyway: the rest of its last unit holds spare member slots.
+    const size_t used = BytesFor(b, m) + overhead;
+    const size_t limit = (used + unit - 1) / unit * unit;
+    while (m < kMaxSlots && BytesFor(b, m + 1) + overhead <= limit) ++m;
+  }
+  *balancer_capacity = b;
+  *member_capacity = m;
 }
 
 Table Table::Format(void* mem, size_t size, uint32_t balancers, uint32_t members) noexcept {

@@ -301,10 +301,27 @@ class TableTest : public CppUnit::TestFixture {
   void CapacityLeavesRoom() {
     uint32_t b = 0;
     uint32_t m = 0;
-    Table::CapacityFor(1, 2, 0, &b, &m);
-    CPPUNIT_ASSERT(b >= 2 && m >= 18);
-    Table::CapacityFor(3, 100, 20, &b, &m);
-    CPPUNIT_ASSERT(b >= 6 && m >= 240);
+    // No unit: exactly what the configuration asks for.
+    Table::CapacityFor(1, 2, 8, 0, 0, &b, &m);
+    CPPUNIT_ASSERT_EQUAL(1u, b);
+    CPPUNIT_ASSERT_EQUAL(10u, m);
+    // Pages: the members and the growth, and as many more as the last page holds.
+    for (const size_t members : {0, 1, 2, 3, 10, 100}) {
+      for (const size_t growth : {0, 8, 16}) {
+        Table::CapacityFor(2, members, growth, 4096, 8, &b, &m);
+        CPPUNIT_ASSERT_EQUAL(2u, b);
+        CPPUNIT_ASSERT(m >= members + growth && m >= 1);
+        const size_t pages = (Table::BytesFor(b, m) + 8 + 4095) / 4096;
+        const size_t fewer = (Table::BytesFor(b, m - 1) + 8 + 4095) / 4096;
+        if (m > members + growth && m > 1) CPPUNIT_ASSERT_EQUAL(pages, fewer);
+        CPPUNIT_ASSERT(Table::BytesFor(b, m + 1) + 8 > pages * 4096);
+      }
+    }
+    // The configuration of the README's example (one balancer, two members, growth 8) takes
+    // three pages and has spare slots.
+    Table::CapacityFor(1, 2, 8, 4096, 8, &b, &m);
+    CPPUNIT_ASSERT_EQUAL(size_t{3}, (Table::BytesFor(b, m) + 8 + 4095) / 4096);
+    CPPUNIT_ASSERT(m > 10);
   }
 
   void Fields() {
