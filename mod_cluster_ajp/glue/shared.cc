@@ -3,10 +3,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -159,6 +157,27 @@ void ApplyBalancer(Balancer* b) {
 
 constexpr const char* kStateFile = "mod_cluster_ajp.state";
 
+// The file's bytes; false when it cannot be opened or read.
+bool ReadWholeFile(const char* path, std::string* out) {
+  std::FILE* f = std::fopen(path, "rb");
+  if (f == nullptr) return false;
+  char buf[8192];
+  size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, n);
+  const bool ok = std::ferror(f) == 0;
+  std::fclose(f);
+  return ok;
+}
+
+// Creates or truncates `path` and writes `text` to it; false on any error.
+bool WriteWholeFile(const char* path, const std::string& text) {
+  std::FILE* f = std::fopen(path, "wb");
+  if (f == nullptr) return false;
+  const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  const bool closed = std::fclose(f) == 0;
+  return written && closed;
+}
+
 // Saved edits, by key, read once per start (a missing file is no edits).
 struct Saved {
   std::map<std::string, manager::SavedBalancer> balancers;
@@ -168,12 +187,10 @@ struct Saved {
 Saved ReadSaved(apr_pool_t* p, server_rec* s) {
   Saved out;
   const char* path = ap_runtime_dir_relative(p, kStateFile);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return out;
-  std::ostringstream text;
-  text << in.rdbuf();
+  std::string text;
+  if (!ReadWholeFile(path, &text)) return out;
   manager::SavedState state;
-  const config::Error err = manager::ParseState(text.str(), &state);
+  const config::Error err = manager::ParseState(text, &state);
   if (!err.empty()) {
     ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                  "MCA0024: %s: %s; manager edits from before the restart are not applied", path,
@@ -282,11 +299,9 @@ std::string SaveEditedState(const std::string& path, server_rec* s) {
     }
   }
   const std::string tmp = path + "." + std::to_string(getpid()) + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << manager::FormatState(state);
-    out.flush();
-    if (!out) return "cannot write " + tmp;
+  if (!WriteWholeFile(tmp.c_str(), manager::FormatState(state))) {
+    std::remove(tmp.c_str());
+    return "cannot write " + tmp;
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
