@@ -161,7 +161,12 @@ apr_status_t ConnectionPool::Connect(Connection** conn) {
     ReleaseShared();
     return rv;
   }
-  apr_socket_timeout_set(s, settings_.io_timeout);
+  rv = SetBlockingTimeout(s, settings_.io_timeout);
+  if (rv != APR_SUCCESS) {
+    apr_pool_destroy(cp);
+    ReleaseShared();
+    return rv;
+  }
   auto* c = new (std::nothrow) Connection(settings_.packet_size);
   if (c == nullptr) {
     apr_pool_destroy(cp);
@@ -201,10 +206,30 @@ void ConnectionPool::Release(Connection* conn, bool reuse) {
 
 void ConnectionPool::ReleaseSlot() { Release(nullptr, false); }
 
+apr_status_t SetBlockingTimeout(apr_socket_t* socket, apr_interval_time_t timeout) {
+  apr_os_sock_t fd = -1;
+  apr_status_t rv = apr_os_sock_get(&fd, socket);
+  if (rv != APR_SUCCESS) return rv;
+  struct timeval tv;
+  tv.tv_sec = static_cast<time_t>(timeout > 0 ? apr_time_sec(timeout) : 0);
+  tv.tv_usec = static_cast<suseconds_t>(timeout > 0 ? apr_time_usec(timeout) : 0);
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
+      setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0) {
+    return APR_FROM_OS_ERROR(errno);
+  }
+  return apr_socket_timeout_set(socket, -1);
+}
+
+apr_status_t Receive(apr_socket_t* socket, char* buf, apr_size_t* len) {
+  const apr_status_t rv = apr_socket_recv(socket, buf, len);
+  return APR_STATUS_IS_EAGAIN(rv) ? APR_TIMEUP : rv;
+}
+
 apr_status_t SendAll(apr_socket_t* socket, struct iovec* iov, int count) {
   while (count > 0) {
     apr_size_t sent = 0;
     apr_status_t rv = apr_socket_sendv(socket, iov, count, &sent);
+    if (APR_STATUS_IS_EAGAIN(rv)) return APR_TIMEUP;
     if (rv != APR_SUCCESS) return rv;
     while (count > 0 && sent >= iov->iov_len) {
       sent -= iov->iov_len;

@@ -90,6 +90,13 @@ class ConnectionPool {
   int open_ = 0;  // sockets open (idle + busy with a connection)
 };
 
+// A pooled connection's socket blocks in read and write, with the kernel's receive and send
+// timeouts set to `timeout` (0: none): a read waiting for the member's answer is one system call
+// instead of a read, a poll and a read again. The reads and writes below turn the kernel's
+// time-out (EAGAIN on a blocking socket) into APR_TIMEUP.
+apr_status_t SetBlockingTimeout(apr_socket_t* socket, apr_interval_time_t timeout);
+apr_status_t Receive(apr_socket_t* socket, char* buf, apr_size_t* len);
+
 // Writes all of `iov` (several buffers) to the socket.
 apr_status_t SendAll(apr_socket_t* socket, struct iovec* iov, int count);
 apr_status_t SendAll(apr_socket_t* socket, const uint8_t* data, size_t size);

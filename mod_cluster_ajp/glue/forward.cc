@@ -283,8 +283,7 @@ class Attempt {
   apr_status_t ReadMore(apr_size_t* len) {
     ajp::FrameStream& stream = conn_->stream;
     *len = stream.WriteCapacity();
-    apr_status_t rv =
-        apr_socket_recv(conn_->socket, reinterpret_cast<char*>(stream.WriteSpace()), len);
+    apr_status_t rv = Receive(conn_->socket, reinterpret_cast<char*>(stream.WriteSpace()), len);
     stream.Commit(*len);
     Count(&balance::MemberSlot::bytes_received, *len);
     return rv;
@@ -426,8 +425,8 @@ AttemptResult Attempt::Open(bool fresh_connection) {
 
 bool Attempt::CPing() {
   apr_socket_t* s = conn_->socket;
-  apr_socket_timeout_set(s, member_->ping());
-  bool ok = SendAll(s, ajp::kCPingFrame, sizeof ajp::kCPingFrame) == APR_SUCCESS;
+  bool ok = SetBlockingTimeout(s, member_->ping()) == APR_SUCCESS &&
+            SendAll(s, ajp::kCPingFrame, sizeof ajp::kCPingFrame) == APR_SUCCESS;
   ajp::ContainerMessage m;
   while (ok) {
     Status st = conn_->stream.NextMessage(&m);
@@ -442,7 +441,7 @@ bool Attempt::CPing() {
     apr_size_t len = 0;
     ok = ReadMore(&len) == APR_SUCCESS && len > 0;
   }
-  apr_socket_timeout_set(s, member_->pool_settings.io_timeout);
+  if (SetBlockingTimeout(s, member_->pool_settings.io_timeout) != APR_SUCCESS) ok = false;
   return ok;
 }
 

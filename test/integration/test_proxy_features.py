@@ -355,6 +355,22 @@ def test_ping_sends_a_cping_before_reusing_a_connection(httpd_factory, fake_ajp_
     assert fake.errors == []
 
 
+def test_ping_waits_no_longer_than_ping_for_the_cpong(httpd_factory, fake_ajp_factory):
+    # The member's sockets block with the kernel's time-outs; a CPong that never comes must end
+    # the wait after ping=, not after the (much longer) I/O timeout.
+    fake = fake_ajp_factory(cping="stall")
+    h = started(httpd_factory, f"{ONE_CHILD}ProxyTimeout 30\n"
+                               f"ProxyPass /app ajp://127.0.0.1:{fake.port}/app ping=300ms\n")
+    t0 = time.monotonic()
+    status = request(h, "GET", "/app/p", timeout=20)[0]
+    elapsed = time.monotonic() - t0
+    assert status == 503
+    assert 0.25 <= elapsed < 3, elapsed
+    assert wait_until(lambda: "no CPong from ajp://127.0.0.1:" in h.error_log_text())
+    assert "within 300 ms" in h.error_log_text()
+    assert fake.requests == []
+
+
 def test_a_pooled_connection_closed_while_idle_is_retried_transparently(httpd_factory,
                                                                         fake_ajp_factory):
     def reply_then_close(ex):
