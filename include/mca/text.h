@@ -87,8 +87,9 @@ inline size_t PathLength(std::string_view s) noexcept {
   return i;
 }
 
-// A Content-Length value: one or more decimal digits and nothing else, at most INT64_MAX (what
-// httpd's ap_parse_strict_length accepts). False, *out unchanged, for anything else.
+// One or more decimal digits and nothing else, at most INT64_MAX: a Content-Length as httpd's
+// ap_parse_strict_length accepts it, and the whole numbers of the configuration
+// (config::ParseWholeNumber). False, *out unchanged, for anything else.
 inline bool ParseLength(std::string_view s, int64_t* out) noexcept {
   if (s.empty()) return false;
   int64_t v = 0;

@@ -1,8 +1,5 @@
 #include "values.h"
 
-#include <charconv>
-#include <system_error>
-
 namespace mca::config {
 namespace {
 
@@ -17,13 +14,9 @@ bool AllDigits(std::string_view text) noexcept {
 }  // namespace
 
 bool ParseWholeNumber(std::string_view text, int64_t max, int64_t* out) noexcept {
-  if (!AllDigits(text)) return false;
-  uint64_t value = 0;
-  const char* end = text.data() + text.size();
-  const std::from_chars_result r = std::from_chars(text.data(), end, value);
-  if (r.ec != std::errc() || r.ptr != end) return false;
-  if (max < 0 || value > static_cast<uint64_t>(max)) return false;
-  *out = static_cast<int64_t>(value);
+  int64_t value = 0;
+  if (max < 0 || !text::ParseLength(text, &value) || value > max) return false;
+  *out = value;
   return true;
 }
 
