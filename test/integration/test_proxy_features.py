@@ -6,6 +6,7 @@ between the members of a balancer."""
 
 import http.client
 import os
+import re
 import shutil
 import socket
 import ssl
@@ -369,6 +370,36 @@ def test_ping_waits_no_longer_than_ping_for_the_cpong(httpd_factory, fake_ajp_fa
     assert wait_until(lambda: "no CPong from ajp://127.0.0.1:" in h.error_log_text())
     assert "within 300 ms" in h.error_log_text()
     assert fake.requests == []
+
+
+def test_a_small_answer_is_written_before_the_handler_returns(httpd_factory, fake_ajp_factory):
+    # Written while the worker still holds the connection (so httpd can find the client's next
+    # request on the same thread), not left for the MPM's write completion: the core's write of
+    # the whole answer is logged before the module's end-of-answer line. A bigger answer is left
+    # to httpd, and every answer arrives whole either way.
+    small, big = b"s" * 1000, bytes(range(256)) * 400  # 1000 B and 100 KiB
+    fake = fake_ajp_factory(actions=[fa.text_reply(small), fa.text_reply(big)])
+    h = started(httpd_factory, f"{ONE_CHILD}ProxyPass /app ajp://127.0.0.1:{fake.port}/app\n",
+                log_level="warn core:trace6 cluster_ajp:trace1")
+    conn = http.client.HTTPConnection("127.0.0.1", h.port, timeout=10)
+    try:
+        for path, body in (("/app/small", small), ("/app/big", big)):
+            conn.request("GET", path)
+            r = conn.getresponse()
+            assert (r.status, r.read()) == (200, body)
+    finally:
+        conn.close()
+    ends = log_lines(h, "MCA0208")
+    assert len(ends) == 2, ends
+    assert "answered 200 with 1000 body bytes" in ends[0]
+    assert "answered 200 with 102400 body bytes" in ends[1]
+    client = re.search(r"\[client [^]]+\]", ends[0]).group(0)
+    lines = h.error_log_text().splitlines()
+    end_small = lines.index(ends[0])
+    writes = [ln for ln in lines[:end_small] if "writev_nonblocking:" in ln and client in ln]
+    assert writes, lines[:end_small]
+    written, wanted = writes[-1].rsplit("writev_nonblocking: ", 1)[1].split()[0].split("/")
+    assert written == wanted and int(written) > len(small), writes[-1]
 
 
 def test_a_pooled_connection_closed_while_idle_is_retried_transparently(httpd_factory,
