@@ -8,6 +8,7 @@ import http.client
 import os
 import re
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -400,6 +401,48 @@ def test_a_small_answer_is_written_before_the_handler_returns(httpd_factory, fak
     assert writes, lines[:end_small]
     written, wanted = writes[-1].rsplit("writev_nonblocking: ", 1)[1].split()[0].split("/")
     assert written == wanted and int(written) > len(small), writes[-1]
+
+
+def test_after_writing_a_small_answer_the_worker_yields_the_cpu(httpd_factory, fake_ajp_factory):
+    # Each answer written at once is followed, in the same thread, by a sched_yield (the rest
+    # of the request can wait for threads ready to run); a bigger answer is left to httpd.
+    small, big = b"y" * 17, bytes(range(256)) * 400
+    fake = fake_ajp_factory(actions=[fa.text_reply(small)] * 3 + [fa.text_reply(big)])
+    h = started(httpd_factory, f"{ONE_CHILD}ProxyPass /app ajp://127.0.0.1:{fake.port}/app\n")
+    (child,) = httpd_util.child_pids(h)
+    trace = os.path.join(h.root, "strace.out")
+    st = subprocess.Popen(["strace", "-f", "-p", str(child), "-e", "trace=writev,sched_yield",
+                           "-s", "16", "-o", trace], stderr=subprocess.PIPE, text=True)
+    try:
+        attached = st.stderr.readline()  # "strace: Process N attached"
+        assert "attached" in attached, attached
+        time.sleep(0.3)  # every thread attached
+        conn = http.client.HTTPConnection("127.0.0.1", h.port, timeout=10)
+        try:
+            for i, body in enumerate([small] * 3 + [big]):
+                conn.request("GET", f"/app/{i}")
+                r = conn.getresponse()
+                assert (r.status, r.read()) == (200, body)
+        finally:
+            conn.close()
+        time.sleep(0.3)
+    finally:
+        st.send_signal(signal.SIGINT)
+        st.wait(timeout=10)
+    calls = []  # (thread, what)
+    for line in open(trace):
+        m = re.match(r"(\d+) +(writev|sched_yield)\((.*)", line)
+        if m:
+            what = m.group(2)
+            if what == "writev" and "HTTP/1.1 200" in m.group(3):
+                what = "answer"
+            calls.append((m.group(1), what))
+    answers = [i for i, c in enumerate(calls) if c[1] == "answer"]
+    assert len(answers) == 4, calls
+    for i in answers[:3]:
+        following = [c for c in calls[i + 1:] if c[0] == calls[i][0]]
+        assert following and following[0][1] == "sched_yield", (i, calls)
+    assert not any(c[1] == "sched_yield" for c in calls[answers[3]:]), calls
 
 
 def test_a_pooled_connection_closed_while_idle_is_retried_transparently(httpd_factory,
