@@ -390,6 +390,8 @@ def test_a_small_answer_is_written_before_the_handler_returns(httpd_factory, fak
             assert (r.status, r.read()) == (200, body)
     finally:
         conn.close()
+    # The line comes after the write, so the client may have the answer before it is logged.
+    assert wait_until(lambda: h.error_log_text().count("MCA0208") >= 2)
     ends = log_lines(h, "MCA0208")
     assert len(ends) == 2, ends
     assert "answered 200 with 1000 body bytes" in ends[0]
