@@ -869,8 +869,10 @@ AttemptResult Attempt::Finish(bool reuse) {
     if (!ReleaseHeld(false)) return Broken(Outcome::kBadGateway, CutReason());
   }
   // The brigade may point into the connection's buffer: it is passed before the connection
-  // goes back to the pool.
+  // goes back to the pool (what httpd did not write it has copied by then). The connection is
+  // back before the client can have the answer, so the client's next request finds it idle.
   const bool keep = reuse && !client_gone_;
+  bool write_now = false;
   if (!client_gone_) {
     if (declared_length_ >= 0 && body_passed_ != declared_length_ && !r_->header_only &&
         r_->status != HTTP_NOT_MODIFIED && r_->status != HTTP_NO_CONTENT) {
@@ -879,16 +881,17 @@ AttemptResult Attempt::Finish(bool reuse) {
                                                           r_->connection->bucket_alloc));
     }
     APR_BRIGADE_INSERT_TAIL(bb_, apr_bucket_eos_create(r_->connection->bucket_alloc));
-    if (PassBrigade() && body_passed_ <= kWriteAtOnceMax) WriteToClientNow();
+    write_now = PassBrigade() && body_passed_ <= kWriteAtOnceMax;
   } else {
     apr_brigade_cleanup(bb_);
   }
-  ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r_,
-                "MCA0208: %s answered %d with %" APR_INT64_T_FMT " body bytes",
-                member_->name.c_str(), r_->status, body_passed_);
   member_->pool->Release(conn_, keep);
   conn_ = nullptr;
   slot_ = false;
+  if (write_now) WriteToClientNow();
+  ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r_,
+                "MCA0208: %s answered %d with %" APR_INT64_T_FMT " body bytes",
+                member_->name.c_str(), r_->status, body_passed_);
   AttemptResult res = Result(Outcome::kDone, "");
   if (mark_error_) {
     res.mark_error = true;

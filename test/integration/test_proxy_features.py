@@ -357,6 +357,18 @@ def test_ping_sends_a_cping_before_reusing_a_connection(httpd_factory, fake_ajp_
     assert fake.errors == []
 
 
+def test_the_member_connection_is_back_in_the_pool_before_the_client_has_the_answer(
+        httpd_factory, fake_ajp_factory):
+    # Requests one after another, each on a new client connection (so possibly another worker):
+    # every one finds the member connection the previous one used, idle in the pool.
+    fake = fake_ajp_factory()
+    h = started(httpd_factory, f"{ONE_CHILD}ProxyPass /app ajp://127.0.0.1:{fake.port}/app\n")
+    for i in range(20):
+        assert request(h, "GET", f"/app/{i}")[0] == 200
+    assert len(fake.request_connections) == 1, len(fake.request_connections)
+    assert fake.errors == []
+
+
 def test_ping_waits_no_longer_than_ping_for_the_cpong(httpd_factory, fake_ajp_factory):
     # The member's sockets block with the kernel's time-outs; a CPong that never comes must end
     # the wait after ping=, not after the (much longer) I/O timeout.
