@@ -167,6 +167,13 @@ int ReadInitialBody(request_rec* r, ClientRequest* req, size_t packet_size) {
   return kHttpdOk;
 }
 
+void* PoolMemory::do_allocate(size_t bytes, size_t alignment) {
+  // apr_palloc aligns to 8 bytes; a stricter alignment is met by rounding up within more room.
+  if (alignment <= 8) return apr_palloc(pool_, bytes);
+  const uintptr_t p = reinterpret_cast<uintptr_t>(apr_palloc(pool_, bytes + alignment));
+  return reinterpret_cast<void*>((p + alignment - 1) & ~(uintptr_t{alignment} - 1));
+}
+
 namespace {
 
 constexpr size_t kMaxHeldBody = size_t{64} * 1024;
@@ -508,8 +515,9 @@ AttemptResult Attempt::SendRequest() {
 
 AttemptResult Attempt::Loop() {
   ajp::FrameStream& stream = conn_->stream;
+  std::pmr::memory_resource* memory = req_->forward.headers.get_allocator().resource();
   for (;;) {
-    ajp::ContainerMessage m;
+    ajp::ContainerMessage m(memory);  // its header list in the request pool
     Status st = stream.NextMessage(&m);
     if (st.code == Errc::kNeedMore) {
       // The read may move or overwrite what the buffer holds: a held answer is copied first,

@@ -4,7 +4,9 @@
 #ifndef MCA_GLUE_FORWARD_H_
 #define MCA_GLUE_FORWARD_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <memory_resource>
 #include <string>
 #include <vector>
 
@@ -44,8 +46,26 @@ struct AttemptOptions {
   bool may_fail_over = false;
 };
 
+// Memory from an APR pool, given back when the pool is cleared: the lists of one request's
+// headers and attributes come from the request pool, not malloc. (A thread's first malloc
+// gives it a cache and a share of an arena for the life of the child: as more of a child's
+// threads served requests, the child grew; mod_proxy_ajp's request path does not call malloc.)
+class PoolMemory : public std::pmr::memory_resource {
+ public:
+  explicit PoolMemory(apr_pool_t* pool) : pool_(pool) {}
+
+ private:
+  void* do_allocate(size_t bytes, size_t alignment) override;
+  void do_deallocate(void*, size_t, size_t) override {}
+  bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override {
+    return this == &other;
+  }
+  apr_pool_t* pool_;
+};
+
 // Everything about the client request that does not depend on the member.
 struct ClientRequest {
+  explicit ClientRequest(std::pmr::memory_resource* memory) : forward(memory) {}
   ajp::ForwardRequest forward;    // views into request memory (the request pool)
   std::string_view raw_path;      // the path as the client sent it, still %-encoded
   int64_t content_length = 0;     // ajp::kUnknownLength for chunked

@@ -319,7 +319,8 @@ int Handle(request_rec* r) noexcept {
       ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "MCA0102: %s refused: %s", r->uri, path.why);
       return path.status;
     }
-    ClientRequest req;
+    PoolMemory memory(r->pool);
+    ClientRequest req(&memory);
     req.raw_path = raw_path;
     int status = PrepareClientRequest(r, path.path, &req);
     if (status != kHttpdOk) return status;

@@ -35,7 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   std::vector<uint8_t> again(kMaxPacketSize);
   size_t n = 0;
-  s = EncodeSendHeaders(m.status, m.reason, m.headers, again.data(), kMaxPacketSize, &n);
+  const std::vector<Header> headers(m.headers.begin(), m.headers.end());
+  s = EncodeSendHeaders(m.status, m.reason, headers, again.data(), kMaxPacketSize, &n);
   if (!s.ok()) __builtin_trap();  // whatever decoded is encodable
   Frame frame2;
   ContainerMessage m2;

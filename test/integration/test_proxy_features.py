@@ -459,6 +459,52 @@ def test_after_writing_a_small_answer_the_worker_yields_the_cpu(httpd_factory, f
     assert not any(c[1] == "sched_yield" for c in calls[answers[3]:]), calls
 
 
+def test_a_proxied_request_takes_no_memory_from_malloc(httpd_factory, fake_ajp_factory):
+    # The lists of request headers, attributes and response headers come from the request
+    # pool. A thread's first malloc would give it a cache and a share of an arena for the life
+    # of the child, so a child grew as more of its threads served requests.
+    fake = fake_ajp_factory(actions=[fa.text_reply("hello\n", extra_headers=[
+        ("X-Served-By", "fake"), ("Cache-Control", "no-store")])] * 8)
+    h = started(httpd_factory, f"{ONE_CHILD}ProxyPass /app ajp://127.0.0.1:{fake.port}/app\n"
+                "<Location /balancer-manager>\n  SetHandler balancer-manager\n</Location>\n")
+    (child,) = httpd_util.child_pids(h)
+    conn = http.client.HTTPConnection("127.0.0.1", h.port, timeout=30)
+    headers = {"Accept": "text/plain", "User-Agent": "test", "X-Forwarded-For": "10.0.0.1",
+               "Accept-Language": "en", "Cookie": "a=1"}
+
+    def get(path):
+        conn.request("GET", path, headers=headers)
+        r = conn.getresponse()
+        return r.status, r.read()
+
+    try:
+        assert get("/app/0") == (200, b"hello\n")  # sets up the member's connection pool
+        # Every malloc and operator new is logged with its backtrace; the manager's page ends
+        # the session (gdb detaches there).
+        commands = os.path.join(h.root, "gdb.cmd")
+        with open(commands, "w") as f:
+            for where in ("malloc", "operator new(unsigned long)"):
+                f.write(f"break {where}\ncommands\nsilent\nbt 16\ncontinue\nend\n")
+            f.write("break mca::glue::HandleManager\ncommands\ndetach\nquit\nend\ncontinue\n")
+        gdb = subprocess.Popen(["gdb", "-p", str(child), "-batch", "-nx", "-x", commands],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        seen = ""
+        while "Breakpoint 3 at" not in seen:  # attached, the breakpoints set
+            line = gdb.stdout.readline()
+            assert line, seen[-3000:]
+            seen += line
+        for i in range(1, 6):
+            assert get(f"/app/{i}?q={i}") == (200, b"hello\n")
+        assert get("/balancer-manager?format=json")[0] == 200
+        out = seen + gdb.communicate(timeout=60)[0]
+    finally:
+        conn.close()
+    assert len(fake.requests) == 6
+    # A backtrace through the module's handler is a malloc on the request path.
+    ours = [t for t in out.split("\n#0 ") if "mca::glue::Handle " in t or "mca::glue::Handle (" in t]
+    assert not ours, ours[:3]
+
+
 def test_a_pooled_connection_closed_while_idle_is_retried_transparently(httpd_factory,
                                                                         fake_ajp_factory):
     def reply_then_close(ex):

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory_resource>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -37,7 +38,13 @@ struct RequestAttribute {  // SC_A_REQ_ATTRIBUTE: AJP_REMOTE_PORT, AJP_LOCAL_ADD
 };
 
 // Everything a FORWARD_REQUEST carries. Views must outlive the encode call only.
+// The lists take their memory from `memory` (default: the heap), so that a caller can keep
+// them off the heap.
 struct ForwardRequest {
+  ForwardRequest() = default;
+  explicit ForwardRequest(std::pmr::memory_resource* memory)
+      : headers(memory), attributes(memory) {}
+
   std::string_view method = "GET";  // coded when known, else sent as stored_method
   std::string_view protocol = "HTTP/1.1";
   std::string_view uri = "/";  // still %-encoded, no query string
@@ -46,7 +53,7 @@ struct ForwardRequest {
   std::string_view server_name;
   uint16_t server_port = 80;
   bool is_ssl = false;
-  std::vector<Header> headers;  // order kept; repeated names allowed
+  std::pmr::vector<Header> headers;  // order kept; repeated names allowed
 
   // Attributes, sent in this order when present (mod_proxy_ajp's order).
   std::optional<std::string_view> secret;
@@ -58,7 +65,7 @@ struct ForwardRequest {
   std::optional<std::string_view> ssl_cipher;
   std::optional<std::string_view> ssl_session;
   std::optional<uint16_t> ssl_key_size;
-  std::vector<RequestAttribute> attributes;
+  std::pmr::vector<RequestAttribute> attributes;
 };
 
 // Method code for a method name (case-sensitive, as HTTP methods are), or SC_M_JK_STORED.

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory_resource>
 #include <string_view>
 #include <vector>
 
@@ -26,13 +27,17 @@
 
 namespace mca::ajp {
 
+// The header list takes its memory from `memory` (default: the heap).
 struct ContainerMessage {
+  ContainerMessage() = default;
+  explicit ContainerMessage(std::pmr::memory_resource* memory) : headers(memory) {}
+
   uint8_t type = 0;  // JK_AJP13_SEND_HEADERS, ...
 
   // SEND_HEADERS
   uint16_t status = 0;
   std::string_view reason;
-  std::vector<Header> headers;  // coded names given as their canonical spelling
+  std::pmr::vector<Header> headers;  // coded names given as their canonical spelling
 
   // SEND_BODY_CHUNK (empty = flush)
   std::string_view chunk;
