@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <optional>
 
@@ -168,10 +169,11 @@ int ReadInitialBody(request_rec* r, ClientRequest* req, size_t packet_size) {
 }
 
 void* PoolMemory::do_allocate(size_t bytes, size_t alignment) {
-  // apr_palloc aligns to 8 bytes; a stricter alignment is met by rounding up within more room.
+  // apr_palloc aligns to 8 bytes; a stricter alignment is met within more room.
   if (alignment <= 8) return apr_palloc(pool_, bytes);
-  const uintptr_t p = reinterpret_cast<uintptr_t>(apr_palloc(pool_, bytes + alignment));
-  return reinterpret_cast<void*>((p + alignment - 1) & ~(uintptr_t{alignment} - 1));
+  size_t room = bytes + alignment;
+  void* p = apr_palloc(pool_, room);
+  return std::align(alignment, bytes, p, room);
 }
 
 namespace {
