@@ -48,8 +48,8 @@ struct AttemptOptions {
 
 // Memory from an APR pool, given back when the pool is cleared: the lists of one request's
 // headers and attributes come from the request pool, not malloc. (A thread's first malloc
-// gives it a cache and a share of an arena for the life of the child: as more of a child's
-// threads served requests, the child grew; mod_proxy_ajp's request path does not call malloc.)
+// gives it a cache and a share of an arena for the life of the child; mod_proxy_ajp's request
+// path does not call malloc either.)
 class PoolMemory : public std::pmr::memory_resource {
  public:
   explicit PoolMemory(apr_pool_t* pool) : pool_(pool) {}
