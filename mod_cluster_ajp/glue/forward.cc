@@ -70,13 +70,14 @@ void AddSslAttributes(request_rec* r, ClientRequest* req) {
     req->forward.attributes.push_back({"AJP_SSL_PROTOCOL", v});
 }
 
-// Reads up to `max` bytes of request body. *eos is set once the body is over.
-apr_status_t ReadClientBody(request_rec* r, apr_bucket_brigade* bb, size_t max, std::string* out,
-                            bool* eos) {
-  out->clear();
-  while (out->size() < max && !*eos) {
+// Reads up to `max` bytes of request body into `out`, returning as soon as some arrived;
+// *got is how many. *eos is set once the body is over.
+apr_status_t ReadClientBody(request_rec* r, apr_bucket_brigade* bb, char* out, size_t max,
+                            size_t* got, bool* eos) {
+  *got = 0;
+  while (*got < max && !*eos) {
     apr_status_t rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES, APR_BLOCK_READ,
-                                     static_cast<apr_off_t>(max - out->size()));
+                                     static_cast<apr_off_t>(max - *got));
     if (rv != APR_SUCCESS) return rv;
     for (apr_bucket* b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
          b = APR_BUCKET_NEXT(b)) {
@@ -88,17 +89,19 @@ apr_status_t ReadClientBody(request_rec* r, apr_bucket_brigade* bb, size_t max, 
       apr_size_t len = 0;
       rv = apr_bucket_read(b, &data, &len, APR_BLOCK_READ);
       if (rv != APR_SUCCESS) return rv;
-      out->append(data, len);
+      if (len > max - *got) return APR_EGENERAL;  // more than asked for: a broken filter
+      memcpy(out + *got, data, len);
+      *got += len;
     }
     apr_brigade_cleanup(bb);
-    if (!out->empty()) break;  // send what arrived; the container asks for the rest
+    if (*got > 0) break;  // send what arrived; the container asks for the rest
   }
   return APR_SUCCESS;
 }
 
 }  // namespace
 
-int PrepareClientRequest(request_rec* r, const std::string& backend_path, ClientRequest* req) {
+int PrepareClientRequest(request_rec* r, std::string_view backend_path, ClientRequest* req) {
   ajp::ForwardRequest& f = req->forward;
   f.method = r->method;
   f.protocol = r->protocol;
@@ -156,15 +159,18 @@ int ReadInitialBody(request_rec* r, ClientRequest* req, size_t packet_size) {
   const size_t want = static_cast<size_t>(std::min<int64_t>(
       req->content_length, static_cast<int64_t>(ajp::MaxRequestBodyData(packet_size))));
   apr_bucket_brigade* bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-  std::string chunk;
-  while (req->initial_body.size() < want && !req->client_body_done) {
-    if (ReadClientBody(r, bb, want - req->initial_body.size(), &chunk, &req->client_body_done) !=
+  std::pmr::string& body = req->initial_body;
+  body.resize(want);
+  size_t have = 0;
+  while (have < want && !req->client_body_done) {
+    size_t got = 0;
+    if (ReadClientBody(r, bb, body.data() + have, want - have, &got, &req->client_body_done) !=
         APR_SUCCESS) {
       return HTTP_BAD_REQUEST;
     }
-    req->initial_body += chunk;
+    have += got;
   }
-  if (req->initial_body.size() < want) return HTTP_BAD_REQUEST;  // body shorter than declared
+  if (have < want) return HTTP_BAD_REQUEST;  // body shorter than declared
   return kHttpdOk;
 }
 
@@ -489,7 +495,7 @@ AttemptResult Attempt::SendRequest() {
   iov[0].iov_len = n;
   int count = 1;
   uint8_t body_header[6];
-  const std::string& body = req_->initial_body;
+  const std::string_view body = req_->initial_body;
   if (req_->content_length > 0) {
     size_t hn = 0;
     if (!ajp::EncodeBodyHeader(body.size(), packet_, body_header, &hn).ok() ||
@@ -637,24 +643,31 @@ AttemptResult Attempt::OnAction(const ajp::ContainerMessage& m, const ajp::Actio
 }
 
 AttemptResult Attempt::SendBody(size_t max) {
-  std::string data;
-  std::string& replay = req_->replay;
+  std::string_view data;
+  std::pmr::string& replay = req_->replay;
   if (!req_->replay_overflow && replay_pos_ < replay.size()) {
     // A failover: what an earlier member was sent comes from the replay buffer first.
-    data = replay.substr(replay_pos_, max);
+    data = std::string_view(replay).substr(replay_pos_, max);
     replay_pos_ += data.size();
   } else if (max > 0 && !req_->client_body_done) {
-    if (ReadClientBody(r_, bb_, max, &data, &req_->client_body_done) != APR_SUCCESS) {
+    if (req_->body_buffer_size < max) {
+      req_->body_buffer = static_cast<char*>(req_->memory->allocate(max, 1));
+      req_->body_buffer_size = max;
+    }
+    size_t got = 0;
+    if (ReadClientBody(r_, bb_, req_->body_buffer, max, &got, &req_->client_body_done) !=
+        APR_SUCCESS) {
       Close();
       return Result(Outcome::kClientError, "reading the request body failed", HTTP_BAD_REQUEST);
     }
+    data = std::string_view(req_->body_buffer, got);
     if (!req_->replay_overflow) {
       if (replay.size() + data.size() <= req_->replay_limit) {
         replay += data;
         replay_pos_ = replay.size();
       } else {
         req_->replay_overflow = true;  // too big to keep: this request stays on this member
-        std::string().swap(replay);
+        replay.clear();
       }
     }
   }
@@ -672,7 +685,7 @@ AttemptResult Attempt::SendBody(size_t max) {
   if (!ajp::EncodeBodyHeader(data.size(), packet_, header, &hn).ok()) {
     return Broken(Outcome::kBadGateway, "request body packet does not fit the packet size");
   }
-  struct iovec iov[2] = {{header, hn}, {data.data(), data.size()}};
+  struct iovec iov[2] = {{header, hn}, {const_cast<char*>(data.data()), data.size()}};
   apr_status_t rv = SendAll(conn_->socket, iov, data.empty() ? 1 : 2);
   if (rv == APR_SUCCESS) Count(&balance::MemberSlot::bytes_sent, hn + data.size());
   if (rv != APR_SUCCESS) {

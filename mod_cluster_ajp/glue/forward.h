@@ -65,15 +65,24 @@ class PoolMemory : public std::pmr::memory_resource {
 
 // Everything about the client request that does not depend on the member.
 struct ClientRequest {
-  explicit ClientRequest(std::pmr::memory_resource* memory) : forward(memory) {}
-  ajp::ForwardRequest forward;    // views into request memory (the request pool)
-  std::string_view raw_path;      // the path as the client sent it, still %-encoded
-  int64_t content_length = 0;     // ajp::kUnknownLength for chunked
-  std::string initial_body;       // first body packet, read before any attempt (replayable)
-  bool client_body_done = false;  // the client's body was read to its end
+  explicit ClientRequest(std::pmr::memory_resource* request_memory)
+      : memory(request_memory),
+        forward(request_memory),
+        initial_body(request_memory),
+        replay(request_memory) {}
+  std::pmr::memory_resource* memory;  // the request's memory (PoolMemory on the request pool)
+  ajp::ForwardRequest forward;        // views into request memory
+  std::string_view raw_path;          // the path as the client sent it, still %-encoded
+  int64_t content_length = 0;         // ajp::kUnknownLength for chunked
+  std::pmr::string initial_body;      // first body packet, read before any attempt (replayable)
+  bool client_body_done = false;      // the client's body was read to its end
   // Body read after the first packet, kept while it fits replay_limit so that another member
   // can be sent the whole request; once more was read, replay_overflow and nothing is kept.
-  std::string replay;
+  std::pmr::string replay;
+  // One body packet read from the client after the first, reused for every packet: request
+  // memory that is not given back until the request ends, so it is taken once.
+  char* body_buffer = nullptr;
+  size_t body_buffer_size = 0;
   size_t replay_limit = 0;
   bool replay_overflow = false;
 
@@ -82,7 +91,7 @@ struct ClientRequest {
 
 // Reads what the request needs before the first attempt (headers, first body packet).
 // Returns OK or an HTTP error status for the client.
-int PrepareClientRequest(request_rec* r, const std::string& backend_path, ClientRequest* req);
+int PrepareClientRequest(request_rec* r, std::string_view backend_path, ClientRequest* req);
 
 // Reads the first body packet (Content-Length > 0) so every attempt can send it.
 int ReadInitialBody(request_rec* r, ClientRequest* req, size_t packet_size);

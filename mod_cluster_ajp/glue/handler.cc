@@ -34,8 +34,10 @@ std::string_view RawPath(request_rec* r) {
 }
 
 // The session's routes, extracted once per request. The routes are views into `input`, which
-// views request memory.
+// views request memory; the list of Cookie headers is in request memory too.
 struct SessionRoutes {
+  explicit SessionRoutes(std::pmr::memory_resource* memory)
+      : input{{}, {}, std::pmr::vector<std::string_view>(memory)} {}
   sticky::RouteInput input;
   sticky::Candidates candidates;
 };
@@ -174,7 +176,7 @@ constexpr apr_interval_time_t kBalancerWaitStep = apr_time_from_msec(100);
 
 int ServeFromBalancer(request_rec* r, const ServerConfig& conf, Balancer* b, const MemberSet& set,
                       ClientRequest* req) {
-  SessionRoutes routes;
+  SessionRoutes routes(req->memory);
   ExtractRoutes(r, set, req->raw_path, &routes);
   balance::SelectRequest rq;
   rq.lb_method = balance::LbMethodOf(*b->slot);
@@ -313,13 +315,13 @@ int Handle(request_rec* r) noexcept {
   try {
     const ServerConfig& conf = *GetServerConfig(r->server);
     const std::string_view raw_path = RawPath(r);
+    PoolMemory memory(r->pool);  // what the request needs beyond httpd's own structures
     const proxy::BackendPath path =
-        proxy::BuildBackendPath(raw_path, r->uri, map->path, map->backend_path);
+        proxy::BuildBackendPath(raw_path, r->uri, map->path, map->backend_path, &memory);
     if (!path.ok) {
       ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "MCA0102: %s refused: %s", r->uri, path.why);
       return path.status;
     }
-    PoolMemory memory(r->pool);
     ClientRequest req(&memory);
     req.raw_path = raw_path;
     int status = PrepareClientRequest(r, path.path, &req);

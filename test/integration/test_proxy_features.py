@@ -459,49 +459,90 @@ def test_after_writing_a_small_answer_the_worker_yields_the_cpu(httpd_factory, f
     assert not any(c[1] == "sched_yield" for c in calls[answers[3]:]), calls
 
 
+def malloc_backtraces(h, child, work, stop_at, stop):
+    """Attaches gdb to `child` and logs a backtrace for every malloc and operator new while
+    work() runs; stop() then makes the child reach `stop_at`, where gdb detaches (so nothing
+    depends on timing). Returns gdb's output."""
+    commands = os.path.join(h.root, "gdb.cmd")
+    with open(commands, "w") as f:
+        for where in ("malloc", "operator new(unsigned long)"):
+            f.write(f"break {where}\ncommands\nsilent\nbt 16\ncontinue\nend\n")
+        f.write(f"break {stop_at}\ncommands\ndetach\nquit\nend\ncontinue\n")
+    gdb = subprocess.Popen(["gdb", "-p", str(child), "-batch", "-nx", "-x", commands],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = ""
+    while "Breakpoint 3 at" not in seen:  # attached, the breakpoints set
+        line = gdb.stdout.readline()
+        assert line, seen[-3000:]
+        seen += line
+    # Drained all along: a full pipe would stop gdb, and with it the child.
+    rest = []
+    reader = threading.Thread(target=lambda: rest.append(gdb.stdout.read()), daemon=True)
+    reader.start()
+    try:
+        work()
+        stop()
+        gdb.wait(timeout=60)
+    except BaseException:
+        gdb.kill()
+        raise
+    reader.join(10)
+    return seen + "".join(rest)
+
+
+def traces_through(out, function):
+    return [t for t in out.split("\n#0 ") if f"{function} " in t or f"{function} (" in t]
+
+
 def test_a_proxied_request_takes_no_memory_from_malloc(httpd_factory, fake_ajp_factory):
-    # The lists of request headers, attributes and response headers come from the request
-    # pool. A thread's first malloc would give it a cache and a share of an arena for the life
-    # of the child, so a child grew as more of its threads served requests.
-    fake = fake_ajp_factory(actions=[fa.text_reply("hello\n", extra_headers=[
-        ("X-Served-By", "fake"), ("Cache-Control", "no-store")])] * 8)
-    h = started(httpd_factory, f"{ONE_CHILD}ProxyPass /app ajp://127.0.0.1:{fake.port}/app\n"
-                "<Location /balancer-manager>\n  SetHandler balancer-manager\n</Location>\n")
+    # Everything a request needs beyond httpd's own structures comes from the request pool: the
+    # backend path, the lists of headers and attributes, the Cookie headers of a sticky session,
+    # the request body's packets. A thread's first malloc gives it a cache and a share of an
+    # arena for the life of the child, so a child grew as more of its threads served requests.
+    def action(ex):
+        ex.read_body()
+        fa.text_reply("hello\n", extra_headers=[("X-Served-By", "fake"),
+                                                ("Cache-Control", "no-store")])(ex)
+
+    fake = fake_ajp_factory(handler=action)
+    h = started(httpd_factory, ONE_CHILD + balancer_conf("mem", [
+        f"ajp://127.0.0.1:{fake.port} route=node1"], "stickysession=JSESSIONID") +
+        "<Location /balancer-manager>\n  SetHandler balancer-manager\n</Location>\n")
     (child,) = httpd_util.child_pids(h)
     conn = http.client.HTTPConnection("127.0.0.1", h.port, timeout=30)
     headers = {"Accept": "text/plain", "User-Agent": "test", "X-Forwarded-For": "10.0.0.1",
-               "Accept-Language": "en", "Cookie": "a=1"}
+               "Accept-Language": "en"}
 
-    def get(path):
-        conn.request("GET", path, headers=headers)
+    def call(method, path, extra=None, body=None):
+        conn.request(method, path, headers={**headers, **(extra or {})}, body=body)
         r = conn.getresponse()
         return r.status, r.read()
 
+    long_path = "/app/servlets/servlet/" + "HelloWorldExample/" * 8 + "x.jsp"
+    sticky = {"Cookie": "a=1; JSESSIONID=0123456789ABCDEF0123456789ABCDEF.node1"}
+
+    def work():
+        for i in range(1, 4):
+            assert call("GET", f"/app/{i}?q={i}") == (200, b"hello\n")
+        assert call("GET", long_path + "?name=value&other=1") == (200, b"hello\n")
+        assert call("GET", "/app/a%20b;jsessionid=0123456789ABCDEF.node1") == (200, b"hello\n")
+        assert call("GET", "/app/sticky", sticky) == (200, b"hello\n")
+        assert call("POST", "/app/form", {"Content-Type": "text/plain"},
+                    b"x" * 4096) == (200, b"hello\n")
+        # More than one packet: the rest is asked for with GET_BODY_CHUNK.
+        assert call("POST", "/app/upload", {"Content-Type": "text/plain"},
+                    b"y" * 40000) == (200, b"hello\n")
+
     try:
-        assert get("/app/0") == (200, b"hello\n")  # sets up the member's connection pool
-        # Every malloc and operator new is logged with its backtrace; the manager's page ends
-        # the session (gdb detaches there).
-        commands = os.path.join(h.root, "gdb.cmd")
-        with open(commands, "w") as f:
-            for where in ("malloc", "operator new(unsigned long)"):
-                f.write(f"break {where}\ncommands\nsilent\nbt 16\ncontinue\nend\n")
-            f.write("break mca::glue::HandleManager\ncommands\ndetach\nquit\nend\ncontinue\n")
-        gdb = subprocess.Popen(["gdb", "-p", str(child), "-batch", "-nx", "-x", commands],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        seen = ""
-        while "Breakpoint 3 at" not in seen:  # attached, the breakpoints set
-            line = gdb.stdout.readline()
-            assert line, seen[-3000:]
-            seen += line
-        for i in range(1, 6):
-            assert get(f"/app/{i}?q={i}") == (200, b"hello\n")
-        assert get("/balancer-manager?format=json")[0] == 200
-        out = seen + gdb.communicate(timeout=60)[0]
+        assert call("GET", "/app/0") == (200, b"hello\n")  # sets up the member's pool
+        out = malloc_backtraces(h, child, work, "mca::glue::HandleManager",
+                                lambda: call("GET", "/balancer-manager?format=json"))
     finally:
         conn.close()
-    assert len(fake.requests) == 6
+    assert len(fake.requests) == 9
+    assert [len(r.body) for r in fake.requests[-2:]] == [4096, 40000]
     # A backtrace through the module's handler is a malloc on the request path.
-    ours = [t for t in out.split("\n#0 ") if "mca::glue::Handle " in t or "mca::glue::Handle (" in t]
+    ours = traces_through(out, "mca::glue::Handle")
     assert not ours, ours[:3]
 
 

@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory_resource>
 #include <string>
 #include <string_view>
 
@@ -43,8 +44,8 @@ enum class EncodedSlash : uint8_t {
 
 struct PathView {
   bool ok = false;
-  std::string path;      // decoded, normalised, starts with '/'; empty when !ok
-  const char* why = "";  // static reason when !ok, e.g. "encoded slash (%2F)"; never null
+  std::pmr::string path;  // decoded, normalised, starts with '/'; empty when !ok
+  const char* why = "";   // static reason when !ok, e.g. "encoded slash (%2F)"; never null
 };
 
 // The path Tomcat 10.1 resolves the raw (still %-encoded, no query) `raw_path` to, or why Tomcat
@@ -58,8 +59,10 @@ struct PathView {
 //   4. collapse runs of '/', drop "." segments, let ".." remove the previous segment; a ".."
 //      above the root is refused. A path ending in '/', "/." or "/.." keeps a trailing '/'.
 // Examples: `/examples/..;/echo.jsp`, `/examples;x=y/../echo.jsp`, `/examples/%2e%2e;/echo.jsp`
-// → `/echo.jsp`; `/examples/..%3B/x` → `/examples/..;/x`. Allocates.
-PathView TomcatPathView(std::string_view raw_path, EncodedSlash slashes = EncodedSlash::kReject);
+// → `/echo.jsp`; `/examples/..%3B/x` → `/examples/..;/x`. Allocates
+// from `memory`.
+PathView TomcatPathView(std::string_view raw_path, EncodedSlash slashes = EncodedSlash::kReject,
+                        std::pmr::memory_resource* memory = std::pmr::get_default_resource());
 
 // Segment-boundary prefix test on normalised paths. Trailing '/' of `prefix` are ignored, so
 // "/examples" and "/examples/" both contain "/examples", "/examples/" and "/examples/a", but not
@@ -68,7 +71,7 @@ bool PathWithin(std::string_view path, std::string_view prefix) noexcept;
 
 struct BackendPath {
   bool ok = false;
-  std::string path;  // %-encoded path for AJP req_uri, starts with '/'; empty when !ok
+  std::pmr::string path;  // %-encoded path for AJP req_uri, starts with '/'; empty when !ok
   // Set when ok: the part after the alias is the client's raw bytes (true) or httpd's decoded
   // path re-encoded (false). For debug logs and tests.
   bool from_raw = false;
@@ -104,13 +107,17 @@ struct BackendPath {
 //   403  the result resolves outside the backend base (`/app/..;/manager`);
 //   500  `backend_base` itself is not a path Tomcat accepts, or has a malformed escape even
 //        inside a ;parameter (configuration error).
-// Allocates. Plain paths (only pchar without ';', and '/', no "//", no dot segment, raw equal to
-// decoded, plain alias and base: nearly every request) take a short cut to the same result.
+// Allocates from `memory` only (the glue passes the request pool). Plain paths (only pchar
+// without ';', and '/', no "//", no dot segment, raw equal to decoded, plain alias and base:
+// nearly every request) take a short cut to the same result.
 BackendPath BuildBackendPath(std::string_view raw_path, std::string_view decoded_path,
-                             std::string_view alias, std::string_view backend_base);
+                             std::string_view alias, std::string_view backend_base,
+                             std::pmr::memory_resource* memory = std::pmr::get_default_resource());
 // The same without the short cut (the fuzz target checks that both always agree).
-BackendPath BuildBackendPathGeneral(std::string_view raw_path, std::string_view decoded_path,
-                                    std::string_view alias, std::string_view backend_base);
+BackendPath BuildBackendPathGeneral(
+    std::string_view raw_path, std::string_view decoded_path, std::string_view alias,
+    std::string_view backend_base,
+    std::pmr::memory_resource* memory = std::pmr::get_default_resource());
 
 }  // namespace mca::proxy
 

@@ -23,6 +23,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory_resource>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,7 +61,7 @@ Status ParseSettings(std::string_view sticky_session, std::string_view separator
 struct RouteInput {
   std::string_view path;   // raw path as sent (still %-encoded, ;params kept); ends at '?'/'#'
   std::string_view query;  // raw query string without the '?', may be empty
-  std::vector<std::string_view> cookie_headers;  // every Cookie header value, in order
+  std::pmr::vector<std::string_view> cookie_headers;  // every Cookie header value, in order
 };
 
 enum class Source : uint8_t { kPathParameter, kQueryParameter, kCookie };

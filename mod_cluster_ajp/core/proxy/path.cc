@@ -7,6 +7,7 @@
 // Must not depend on: httpd, APR, exceptions other than std::bad_alloc.
 #include "mca/proxy/path.h"
 
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -63,7 +64,7 @@ constexpr PathBytes kPathBytes = MakePathBytes();
 
 bool IsPchar(char c) noexcept { return kPathBytes.pchar[static_cast<unsigned char>(c)]; }
 
-void AppendEscaped(char ch, std::string* out) {
+void AppendEscaped(char ch, std::pmr::string* out) {
   constexpr char kHex[] = "0123456789ABCDEF";
   const auto c = static_cast<unsigned char>(ch);
   out->push_back('%');
@@ -73,7 +74,7 @@ void AppendEscaped(char ch, std::string* out) {
 
 // Every byte outside pchar and '/' as %XX; with `keep_percent`, '%' stays (the input is already
 // encoded and only stray bytes are fixed up), without it '%' becomes %25.
-void PercentEncodeInto(std::string_view s, bool keep_percent, std::string* out) {
+void PercentEncodeInto(std::string_view s, bool keep_percent, std::pmr::string* out) {
   out->reserve(out->size() + s.size());
   for (char c : s) {
     if (IsPchar(c) || c == '/' || (keep_percent && c == '%')) {
@@ -93,8 +94,9 @@ bool HasMalformedEscape(std::string_view s) noexcept {
 
 // httpd's %-decoding of a raw path: %2F/%2f either decoded or kept verbatim (the three bytes as
 // written, like AllowEncodedSlashes NoDecode). nullopt on a malformed escape.
-std::optional<std::string> DecodeLikeHttpd(std::string_view raw, bool keep_2f) {
-  std::string out;
+std::optional<std::pmr::string> DecodeLikeHttpd(std::string_view raw, bool keep_2f,
+                                                std::pmr::memory_resource* memory) {
+  std::pmr::string out(memory);
   out.reserve(raw.size());
   for (size_t i = 0; i < raw.size();) {
     if (raw[i] != '%') {
@@ -113,8 +115,8 @@ std::optional<std::string> DecodeLikeHttpd(std::string_view raw, bool keep_2f) {
   return out;
 }
 
-std::string CollapseSlashes(std::string_view s) {
-  std::string out;
+std::pmr::string CollapseSlashes(std::string_view s, std::pmr::memory_resource* memory) {
+  std::pmr::string out(memory);
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '/' && !out.empty() && out.back() == '/') continue;
@@ -126,7 +128,8 @@ std::string CollapseSlashes(std::string_view s) {
 // Where the raw path's part corresponding to `alias` ends, or npos when that cannot be shown:
 // alias segments and raw segments pair up (runs of '/' against runs of '/'), each raw segment
 // has no ';' and %-decodes to exactly the alias segment, and no alias segment is a dot segment.
-size_t RawAliasEnd(std::string_view raw, std::string_view alias) {
+size_t RawAliasEnd(std::string_view raw, std::string_view alias,
+                   std::pmr::memory_resource* memory) {
   size_t a = 0;
   size_t p = 0;
   while (a < alias.size()) {
@@ -143,7 +146,8 @@ size_t RawAliasEnd(std::string_view raw, std::string_view alias) {
     const std::string_view aseg = alias.substr(a, ae - a);
     const std::string_view rseg = raw.substr(p, pe - p);
     if (aseg == "." || aseg == ".." || rseg.find(';') != kNpos) return kNpos;
-    const std::optional<std::string> decoded = DecodeLikeHttpd(rseg, /*keep_2f=*/false);
+    const std::optional<std::pmr::string> decoded =
+        DecodeLikeHttpd(rseg, /*keep_2f=*/false, memory);
     if (!decoded || *decoded != aseg) return kNpos;
     a = ae;
     p = pe;
@@ -153,19 +157,21 @@ size_t RawAliasEnd(std::string_view raw, std::string_view alias) {
 
 // Does the raw remainder %-decode to httpd's decoded remainder (up to runs of '/'), with %2F
 // either kept or decoded?
-bool RawMeansDecoded(std::string_view raw_rem, std::string_view decoded_rem) {
-  const std::string want = CollapseSlashes(decoded_rem);
+bool RawMeansDecoded(std::string_view raw_rem, std::string_view decoded_rem,
+                     std::pmr::memory_resource* memory) {
+  const std::pmr::string want = CollapseSlashes(decoded_rem, memory);
   for (const bool keep_2f : {true, false}) {
-    const std::optional<std::string> got = DecodeLikeHttpd(raw_rem, keep_2f);
-    if (got && CollapseSlashes(*got) == want) return true;
+    const std::optional<std::pmr::string> got = DecodeLikeHttpd(raw_rem, keep_2f, memory);
+    if (got && CollapseSlashes(*got, memory) == want) return true;
   }
   return false;
 }
 
 // base + remainder with exactly one '/' at the join; never empty, starts with exactly one '/'
 // (a req_uri "//x" could be read as an authority; Tomcat collapses the slashes anyway).
-std::string JoinPath(std::string_view base, std::string_view rem) {
-  std::string out;
+std::pmr::string JoinPath(std::string_view base, std::string_view rem,
+                          std::pmr::memory_resource* memory) {
+  std::pmr::string out(memory);
   out.reserve(base.size() + rem.size() + 2);
   out.append(base);
   const bool base_slash = !out.empty() && out.back() == '/';
@@ -218,7 +224,8 @@ size_t AliasMatch(std::string_view uri, std::string_view alias) noexcept {
   return u;
 }
 
-PathView TomcatPathView(std::string_view raw, EncodedSlash slashes) {
+PathView TomcatPathView(std::string_view raw, EncodedSlash slashes,
+                        std::pmr::memory_resource* memory) {
   if (raw.empty()) return Refuse("empty path");
   // Tomcat looks for parameters from the second byte on and checks the first decoded byte for
   // '/', so "%2Fa" is "/a" when %2F is decoded, and ";x" is refused.
@@ -226,7 +233,7 @@ PathView TomcatPathView(std::string_view raw, EncodedSlash slashes) {
 
   // 1. Strip ";params" from every segment and %-decode, in one pass (params are cut from the
   //    raw bytes, so an escape inside a parameter is never looked at, as in Tomcat).
-  std::string dec;
+  std::pmr::string dec(memory);
   dec.reserve(raw.size());
   for (size_t i = 0; i < raw.size();) {
     char c = raw[i];
@@ -264,9 +271,9 @@ PathView TomcatPathView(std::string_view raw, EncodedSlash slashes) {
 
   // 2. Collapse '//', drop ".", resolve "..". `starts` holds where each kept segment's '/' is in
   //    `out`, so ".." truncates in O(1) amortised.
-  std::string out;
+  std::pmr::string out(memory);
   out.reserve(dec.size() + 1);
-  std::vector<size_t> starts;
+  std::pmr::vector<size_t> starts(memory);
   bool trailing_slash = false;
   for (size_t j = 0; j < dec.size();) {
     if (dec[j] == '/') {
@@ -294,10 +301,8 @@ PathView TomcatPathView(std::string_view raw, EncodedSlash slashes) {
   }
   if (out.empty() || trailing_slash) out.push_back('/');
 
-  PathView v;
-  v.ok = true;
-  v.path = std::move(out);
-  return v;
+  // Moved, not assigned, so the path keeps `memory`.
+  return PathView{true, std::move(out)};
 }
 
 bool PathWithin(std::string_view path, std::string_view prefix) noexcept {
@@ -334,25 +339,25 @@ bool IsPlain(std::string_view s) noexcept {
 }  // namespace
 
 BackendPath BuildBackendPath(std::string_view raw_path, std::string_view decoded_path,
-                             std::string_view alias, std::string_view backend_base) {
+                             std::string_view alias, std::string_view backend_base,
+                             std::pmr::memory_resource* memory) {
   if (raw_path == decoded_path && !raw_path.empty() && raw_path.front() == '/' &&
       (backend_base.empty() || backend_base.front() == '/') && IsPlain(raw_path) &&
       IsPlain(alias) && IsPlain(backend_base)) {
     const size_t matched = AliasMatch(decoded_path, alias);
     if (matched != 0 && matched != kNpos) {
-      BackendPath result;
-      result.ok = true;
-      result.from_raw = true;
-      result.path = JoinPath(backend_base, raw_path.substr(matched));
-      return result;
+      return BackendPath{true, JoinPath(backend_base, raw_path.substr(matched), memory),
+                         /*from_raw=*/true};
     }
   }
-  return BuildBackendPathGeneral(raw_path, decoded_path, alias, backend_base);
+  return BuildBackendPathGeneral(raw_path, decoded_path, alias, backend_base, memory);
 }
 
 BackendPath BuildBackendPathGeneral(std::string_view raw_path, std::string_view decoded_path,
-                                    std::string_view alias, std::string_view backend_base) {
-  const PathView base_view = TomcatPathView(backend_base.empty() ? "/" : backend_base);
+                                    std::string_view alias, std::string_view backend_base,
+                                    std::pmr::memory_resource* memory) {
+  const PathView base_view =
+      TomcatPathView(backend_base.empty() ? "/" : backend_base, EncodedSlash::kReject, memory);
   // Also refused: a malformed escape inside a ;parameter, which Tomcat would never decode.
   if (!base_view.ok || HasMalformedEscape(backend_base)) {
     return Fail(500, "backend base path is not a valid path");
@@ -363,23 +368,23 @@ BackendPath BuildBackendPathGeneral(std::string_view raw_path, std::string_view 
   if (matched == 0) return Fail(400, "request path is not under the ProxyPass path");
   const std::string_view decoded_rem = decoded_path.substr(matched);
 
-  BackendPath result;
-  std::string rem;
-  const size_t raw_end = RawAliasEnd(raw_path, alias);
-  if (raw_end != kNpos && RawMeansDecoded(raw_path.substr(raw_end), decoded_rem)) {
+  bool from_raw = false;
+  std::pmr::string rem(memory);
+  const size_t raw_end = RawAliasEnd(raw_path, alias, memory);
+  if (raw_end != kNpos && RawMeansDecoded(raw_path.substr(raw_end), decoded_rem, memory)) {
     PercentEncodeInto(raw_path.substr(raw_end), /*keep_percent=*/true, &rem);
-    result.from_raw = true;
+    from_raw = true;
   } else {
     PercentEncodeInto(decoded_rem, /*keep_percent=*/false, &rem);
   }
   // The base as configured, with stray bytes encoded like the raw remainder's.
-  std::string base;
+  std::pmr::string base(memory);
   PercentEncodeInto(backend_base, /*keep_percent=*/true, &base);
-  std::string path = JoinPath(base, rem);
+  std::pmr::string path = JoinPath(base, rem, memory);
 
   // Safety: judge what Tomcat will serve, under each of its %2F settings. The settings differ
   // only for %2F, so when the default accepts the path the others would resolve it the same way.
-  const PathView strict = TomcatPathView(path, EncodedSlash::kReject);
+  const PathView strict = TomcatPathView(path, EncodedSlash::kReject, memory);
   if (strict.ok) {
     if (!PathWithin(strict.path, base_view.path)) {
       return Fail(403, "request path resolves outside the backend base path");
@@ -387,7 +392,7 @@ BackendPath BuildBackendPathGeneral(std::string_view raw_path, std::string_view 
   } else {
     bool accepted = false;
     for (const EncodedSlash mode : {EncodedSlash::kDecode, EncodedSlash::kPassThrough}) {
-      const PathView v = TomcatPathView(path, mode);
+      const PathView v = TomcatPathView(path, mode, memory);
       if (!v.ok) continue;
       accepted = true;
       if (!PathWithin(v.path, base_view.path)) {
@@ -396,9 +401,7 @@ BackendPath BuildBackendPathGeneral(std::string_view raw_path, std::string_view 
     }
     if (!accepted) return Fail(400, strict.why);
   }
-  result.ok = true;
-  result.path = std::move(path);
-  return result;
+  return BackendPath{true, std::move(path), from_raw};
 }
 
 }  // namespace mca::proxy

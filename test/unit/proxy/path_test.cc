@@ -2,6 +2,8 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <array>
+#include <memory_resource>
 #include <string>
 #include <string_view>
 
@@ -11,7 +13,7 @@ namespace {
 // "ok /a/b" or "no <why>": the whole result in one comparable string.
 std::string View(std::string_view raw, EncodedSlash slashes = EncodedSlash::kReject) {
   const PathView v = TomcatPathView(raw, slashes);
-  if (v.ok) return "ok " + v.path;
+  if (v.ok) return "ok " + std::string(v.path);
   CPPUNIT_ASSERT_MESSAGE("path must be empty on failure", v.path.empty());
   return std::string("no ") + v.why;
 }
@@ -22,7 +24,7 @@ std::string Build(std::string_view raw, std::string_view decoded, std::string_vi
   const BackendPath b = BuildBackendPath(raw, decoded, alias, base);
   if (b.ok) {
     CPPUNIT_ASSERT_EQUAL(0, b.status);
-    return (b.from_raw ? "raw " : "enc ") + b.path;
+    return (b.from_raw ? "raw " : "enc ") + std::string(b.path);
   }
   CPPUNIT_ASSERT_MESSAGE("path must be empty on failure", b.path.empty());
   return std::to_string(b.status) + " " + b.why;
@@ -315,6 +317,7 @@ class PathBackendTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(BadBackendBase);
   CPPUNIT_TEST(EmptyInputs);
   CPPUNIT_TEST(LongInputs);
+  CPPUNIT_TEST(AllocatesOnlyFromTheGivenMemory);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -508,6 +511,41 @@ class PathBackendTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(std::string("enc /examples/x"), App("", "/app/x"));
   }
 
+  // The glue passes the request pool: nothing may come from the heap behind its back. With the
+  // default resource refusing every allocation, the short cut and the general path (escapes,
+  // ;jsessionid=, dot segments, a refusal) must still work from `memory` alone.
+  void AllocatesOnlyFromTheGivenMemory() {
+    std::array<char, 16384> arena{};
+    std::pmr::monotonic_buffer_resource memory(arena.data(), arena.size(),
+                                               std::pmr::null_memory_resource());
+    std::pmr::memory_resource* const before =
+        std::pmr::set_default_resource(std::pmr::null_memory_resource());
+    std::string got[4];
+    try {
+      const std::string_view plain = "/app/servlets/servlet/HelloWorldExample/with/a/long/path";
+      got[0] = BuildBackendPath(plain, plain, "/app", "/examples", &memory).path;
+      got[1] = BuildBackendPath("/app/a%20b;jsessionid=ABCDEF0123456789.node1/../c",
+                                "/app/a b;jsessionid=ABCDEF0123456789.node1/../c", "/app",
+                                "/examples", &memory)
+                   .path;
+      got[2] = BuildBackendPath("/app/..;/manager/html", "/app/..;/manager/html", "/app",
+                                "/examples", &memory)
+                   .why;
+      got[3] = TomcatPathView("/a/./b/../c%20d;x=1/", EncodedSlash::kReject, &memory).path;
+    } catch (...) {
+      std::pmr::set_default_resource(before);
+      CPPUNIT_FAIL("allocated from the default resource");
+    }
+    std::pmr::set_default_resource(before);
+    CPPUNIT_ASSERT_EQUAL(
+        std::string("/examples/servlets/servlet/HelloWorldExample/with/a/long/path"), got[0]);
+    CPPUNIT_ASSERT_EQUAL(std::string("/examples/a%20b;jsessionid=ABCDEF0123456789.node1/../c"),
+                         got[1]);
+    CPPUNIT_ASSERT_EQUAL(std::string("request path resolves outside the backend base path"),
+                         got[2]);
+    CPPUNIT_ASSERT_EQUAL(std::string("/a/c d/"), got[3]);
+  }
+
   void LongInputs() {
     std::string raw = "/app";
     for (int i = 0; i < 50000; ++i) raw += "/a%20";
@@ -518,7 +556,7 @@ class PathBackendTest : public CppUnit::TestFixture {
     for (int i = 0; i < 50000; ++i) decoded += "/a ";
     const BackendPath same = BuildBackendPath(raw, decoded, "/app", "/examples");
     CPPUNIT_ASSERT(same.ok && same.from_raw);
-    CPPUNIT_ASSERT_EQUAL("/examples" + raw.substr(4), same.path);
+    CPPUNIT_ASSERT_EQUAL("/examples" + raw.substr(4), std::string(same.path));
     std::string up = "/app";
     for (int i = 0; i < 50000; ++i) up += "/..;";
     CPPUNIT_ASSERT_EQUAL(std::string("400 '..' climbs above the root"), App(up, up));

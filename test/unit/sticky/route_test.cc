@@ -21,7 +21,7 @@ RouteInput Input(std::string_view path, std::string_view query = {},
   RouteInput in;
   in.path = path;
   in.query = query;
-  in.cookie_headers = std::move(cookies);
+  in.cookie_headers.assign(cookies.begin(), cookies.end());
   return in;
 }
 
