@@ -12,6 +12,7 @@
 
 #include "glue/config.h"
 #include "glue/httpd_includes.h"
+#include "glue/pool_memory.h"
 #include "mca/ajp/request.h"
 
 namespace mca::glue {
@@ -44,23 +45,6 @@ struct AttemptOptions {
   // Another member may take the request if this one answers with a failonstatus status (the
   // request can be replayed, attempts are left and some other member can serve).
   bool may_fail_over = false;
-};
-
-// Memory from an APR pool, given back when the pool is cleared: the lists of one request's
-// headers and attributes come from the request pool, not malloc. (A thread's first malloc
-// gives it a cache and a share of an arena for the life of the child; mod_proxy_ajp's request
-// path does not call malloc either.)
-class PoolMemory : public std::pmr::memory_resource {
- public:
-  explicit PoolMemory(apr_pool_t* pool) : pool_(pool) {}
-
- private:
-  void* do_allocate(size_t bytes, size_t alignment) override;
-  void do_deallocate(void*, size_t, size_t) override {}
-  bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override {
-    return this == &other;
-  }
-  apr_pool_t* pool_;
 };
 
 // Everything about the client request that does not depend on the member.

@@ -6,6 +6,7 @@
 
 #include "glue/config.h"
 #include "glue/members.h"
+#include "glue/pool_memory.h"
 #include "glue/shared.h"
 #include "mca/balance/atomic.h"
 #include "mca/manager/form.h"
@@ -58,30 +59,33 @@ Refusal ReadForm(request_rec* r, std::string* body) {
   return {};
 }
 
-manager::Snapshot TakeSnapshot(const ServerConfig& conf) {
-  manager::Snapshot snap;
+// In `memory` (the request pool), like everything the page needs.
+manager::Snapshot TakeSnapshot(const ServerConfig& conf, std::pmr::memory_resource* memory) {
+  manager::Snapshot snap(memory);
   snap.now_us = apr_time_now();
+  snap.balancers.reserve(conf.balancers.size());
   for (Balancer* b : conf.balancers) {
     if (b->implicit || b->slot == nullptr) continue;
     const MemberSet& set = *LiveMembers(b);
     const balance::BalancerSlot& bs = *b->slot;
-    manager::BalancerView bv;
+    manager::BalancerView bv(memory);
     bv.name = b->name;
-    bv.sticky_session = std::string(balance::FieldOf(bs.sticky_session, sizeof bs.sticky_session));
+    bv.sticky_session = balance::FieldOf(bs.sticky_session, sizeof bs.sticky_session);
     bv.lb_method = balance::LbMethodOf(bs);
-    bv.nonce = std::string(balance::FieldOf(bs.nonce, sizeof bs.nonce));
+    bv.nonce = balance::FieldOf(bs.nonce, sizeof bs.nonce);
     const int32_t max_attempts = balance::AtomicLoad(bs.max_attempts);
     bv.max_attempts = max_attempts >= 0 ? max_attempts : static_cast<int>(set.members.size()) - 1;
     bv.nofailover = balance::AtomicLoad(bs.sticky_force) != 0;
     bv.timeout_us = balance::AtomicLoad(bs.timeout);
+    bv.members.reserve(set.members.size());
     BalancerLock lock(b);  // route and redirect are written under it
     for (const Member* m : set.members) {
       const balance::MemberSlot& ms = *m->slot;
-      manager::MemberView mv;
+      manager::MemberView mv(memory);
       mv.url = m->name;
       mv.added = balance::AtomicLoad(ms.added) != 0;
-      mv.route = std::string(balance::RouteOf(ms.state));
-      mv.redirect = std::string(balance::RedirectOf(ms.state));
+      mv.route = balance::RouteOf(ms.state);
+      mv.redirect = balance::RedirectOf(ms.state);
       mv.load_factor = ms.state.load_factor;
       mv.lbset = ms.state.lbset;
       mv.status = balance::AtomicLoad(ms.state.status);
@@ -90,7 +94,7 @@ manager::Snapshot TakeSnapshot(const ServerConfig& conf) {
       if (!mv.in_error) mv.error_until_us = 0;
       mv.healthy = balance::AtomicLoad(ms.healthy) != 0;
       mv.last_check_us = balance::AtomicLoad(ms.last_check);
-      mv.check_reason = std::string(balance::FieldOf(ms.check_reason, sizeof ms.check_reason));
+      mv.check_reason = balance::FieldOf(ms.check_reason, sizeof ms.check_reason);
       mv.elected = balance::AtomicLoad(ms.elected);
       mv.busy = balance::AtomicLoad(ms.state.busy);
       mv.errors = balance::AtomicLoad(ms.errors);
@@ -102,7 +106,7 @@ manager::Snapshot TakeSnapshot(const ServerConfig& conf) {
       mv.hc_interval_us = balance::AtomicLoad(ms.hc_interval);
       mv.hc_passes = static_cast<int>(balance::AtomicLoad(ms.hc_passes));
       mv.hc_fails = static_cast<int>(balance::AtomicLoad(ms.hc_fails));
-      mv.hc_uri = std::string(balance::FieldOf(ms.hc_uri, sizeof ms.hc_uri));
+      mv.hc_uri = balance::FieldOf(ms.hc_uri, sizeof ms.hc_uri);
       mv.min = m->cfg.min;
       mv.max = m->pool_settings.max;
       mv.smax = m->pool_settings.smax;
@@ -264,21 +268,23 @@ Refusal Apply(request_rec* r, const ServerConfig& conf, const manager::Command& 
   return {};
 }
 
+// The page, built in `memory` (the request pool): the snapshot, the text and every piece of it.
 int Render(request_rec* r, const ServerConfig& conf, const manager::Command& cmd,
-           const manager::Fields& fields, const std::string& message) {
-  const manager::Snapshot snap = TakeSnapshot(conf);
-  std::string out;
-  std::string format = cmd.format;
+           const manager::Fields& fields, const std::string& message,
+           std::pmr::memory_resource* memory) {
+  const manager::Snapshot snap = TakeSnapshot(conf, memory);
+  std::pmr::string out(memory);
+  std::string_view format = cmd.format;
   if (format.empty()) format = cmd.xml ? "xml" : "html";
   if (format == "json") {
     ap_set_content_type(r, "application/json");
-    out = manager::RenderJson(snap);
+    manager::RenderJson(snap, &out);
   } else if (format == "xml") {
     ap_set_content_type(r, "text/xml; charset=utf-8");
-    out = manager::RenderXml(snap);
+    manager::RenderXml(snap, &out);
   } else if (format == "prometheus") {
     ap_set_content_type(r, "text/plain; version=0.0.4; charset=utf-8");
-    out = manager::RenderPrometheus(snap);
+    manager::RenderPrometheus(snap, &out);
   } else {
     ap_set_content_type(r, "text/html; charset=utf-8");
     manager::HtmlOptions options;
@@ -290,7 +296,7 @@ int Render(request_rec* r, const ServerConfig& conf, const manager::Command& cmd
       const long seconds = strtol(refresh->c_str(), nullptr, 10);
       options.refresh_seconds = seconds > 0 && seconds <= 3600 ? static_cast<int>(seconds) : 0;
     }
-    out = manager::RenderHtml(snap, options);
+    manager::RenderHtml(snap, options, &out);
   }
   apr_table_setn(r->headers_out, "Cache-Control", "no-store");
   if (!r->header_only) ap_rwrite(out.data(), static_cast<int>(out.size()), r);
@@ -305,13 +311,14 @@ int HandleManager(request_rec* r) noexcept {
     r->allowed |= (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST);
     if (r->method_number != M_GET && r->method_number != M_POST) return HTTP_METHOD_NOT_ALLOWED;
     const ServerConfig& conf = *GetServerConfig(r->server);
-    manager::Fields fields;
+    PoolMemory memory(r->pool);
+    manager::Fields fields(&memory);
     config::Error err = manager::ParseForm(r->args != nullptr ? r->args : "", &fields);
     if (err.empty() && r->method_number == M_POST) {
       std::string body;
       const Refusal read = ReadForm(r, &body);
       if (read.status != 0) return Plain(r, read.status, read.why);
-      manager::Fields posted;
+      manager::Fields posted(&memory);
       err = manager::ParseForm(body, &posted);
       fields.insert(fields.end(), posted.begin(), posted.end());
     }
@@ -335,7 +342,7 @@ int HandleManager(request_rec* r) noexcept {
         return HTTP_SEE_OTHER;
       }
     }
-    return Render(r, conf, cmd, fields, message);
+    return Render(r, conf, cmd, fields, message, &memory);
   } catch (...) {
     ap_log_rerror(APLOG_MARK, APLOG_CRIT, 0, r, "MCA0003: unexpected failure in the manager");
     return HTTP_INTERNAL_SERVER_ERROR;

@@ -164,10 +164,11 @@ mgr::Snapshot BuildSnapshot(const mgr::Fields& fields, std::string_view raw) {
   return s;
 }
 
+// The options view strings of `fields`.
 mgr::HtmlOptions BuildOptions(const mgr::Fields& fields, std::string_view raw) {
   mgr::HtmlOptions o;
   const auto value = [&fields](size_t i) {
-    return fields.empty() ? std::string() : fields[i % fields.size()].second;
+    return fields.empty() ? std::string_view() : std::string_view(fields[i % fields.size()].second);
   };
   o.action = value(0);
   o.message = value(1);
@@ -178,7 +179,8 @@ mgr::HtmlOptions BuildOptions(const mgr::Fields& fields, std::string_view raw) {
 }
 
 // Each of < > " ' becomes 'x'.
-void Defuse(std::string* s) {
+template <typename String>
+void Defuse(String* s) {
   for (char& c : *s) {
     if (c == '<' || c == '>' || c == '"' || c == '\'') c = 'x';
   }
@@ -200,9 +202,15 @@ void CheckHtml(mgr::Snapshot snapshot, mgr::HtmlOptions options) {
       Defuse(&m.check_reason);
     }
   }
-  Defuse(&options.action);
-  Defuse(&options.message);
-  Defuse(&options.server_version);
+  std::string action(options.action);
+  std::string message(options.message);
+  std::string server_version(options.server_version);
+  Defuse(&action);
+  Defuse(&message);
+  Defuse(&server_version);
+  options.action = action;
+  options.message = message;
+  options.server_version = server_version;
   const std::string plain = mgr::RenderHtml(snapshot, options);
   for (char c : {'<', '>', '"', '\''}) {
     Check(std::count(html.begin(), html.end(), c) == std::count(plain.begin(), plain.end(), c));

@@ -546,6 +546,42 @@ def test_a_proxied_request_takes_no_memory_from_malloc(httpd_factory, fake_ajp_f
     assert not ours, ours[:3]
 
 
+def test_the_manager_page_takes_no_memory_from_malloc(httpd_factory, fake_ajp_factory):
+    # Monitoring asks for the page every few seconds, on whatever thread is free: the snapshot,
+    # the text and every piece of it are built in the request pool, in all four formats.
+    fake = fake_ajp_factory()
+    h = started(httpd_factory, ONE_CHILD + balancer_conf("memorycluster", [
+        f"ajp://127.0.0.1:{fake.port} route=node1-with-a-long-route",
+        f"ajp://127.0.0.1:{httpd_util.free_port()} route=node2"], "stickysession=JSESSIONID") +
+        "<Location /balancer-manager>\n  SetHandler balancer-manager\n</Location>\n")
+    (child,) = httpd_util.child_pids(h)
+    conn = http.client.HTTPConnection("127.0.0.1", h.port, timeout=30)
+
+    def get(path):
+        conn.request("GET", path)
+        r = conn.getresponse()
+        return r.status, r.read()
+
+    pages = ["/balancer-manager", "/balancer-manager?format=json", "/balancer-manager?xml=1",
+             "/balancer-manager?format=prometheus", "/balancer-manager?refresh=5"]
+
+    def work():
+        for page in pages:
+            status, body = get(page)
+            assert status == 200 and b"memorycluster" in body, (page, body[:300])
+
+    try:
+        for page in pages:  # the page as it will be looked at
+            assert get(page)[0] == 200
+        # Every handler hook sees every request: stop where only a proxied request goes.
+        out = malloc_backtraces(h, child, work, "mca::glue::PrepareClientRequest",
+                                lambda: get("/app/stop"))
+    finally:
+        conn.close()
+    ours = traces_through(out, "mca::glue::HandleManager")
+    assert not ours, ours[:3]
+
+
 def test_a_pooled_connection_closed_while_idle_is_retried_transparently(httpd_factory,
                                                                         fake_ajp_factory):
     def reply_then_close(ex):

@@ -45,6 +45,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,7 +63,7 @@ inline constexpr size_t kMaxFieldNameBytes = 64;     // decoded
 inline constexpr size_t kMaxFieldValueBytes = 1024;  // decoded
 
 // Decoded (key, value) pairs in the order given; keys may repeat.
-using Fields = std::vector<std::pair<std::string, std::string>>;
+using Fields = std::pmr::vector<std::pair<std::string, std::string>>;
 
 // application/x-www-form-urlencoded: pieces separated by '&' (empty pieces are skipped), each
 // split at its first '=' into key and value (no '=': the value is ""), '+' is a space and %XX

@@ -15,6 +15,8 @@
 //     posting edits); Prometheus scrapes must not carry it, and mod_proxy_balancer's XML never
 //     did.
 // Output is deterministic: balancers and members in snapshot order, no clock read.
+// Each renderer also appends to a std::pmr::string and then allocates from that string's memory
+// only (the glue passes the request pool, so the manager's page takes nothing from malloc).
 //
 // Must not depend on: httpd, APR (no ap_escape_html, no apr_rfc822_date), anything outside the
 // C++17 standard library and the core.
@@ -22,6 +24,7 @@
 #define MCA_MANAGER_RENDER_H_
 
 #include <cstdint>
+#include <memory_resource>
 #include <string>
 #include <string_view>
 
@@ -42,6 +45,7 @@ namespace mca::manager {
 // and also '<', '>', '&', U+2028 and U+2029 (as \u003c ...), so the text can be placed in an
 // HTML <script> element as is. New fields are only ever added at the end of an object.
 std::string RenderJson(const Snapshot& snapshot);
+void RenderJson(const Snapshot& snapshot, std::pmr::string* out);  // appends
 
 // mod_proxy_balancer's XML (balancer_display_page with usexml), same elements in the same order,
 // filled from the snapshot: per balancer name (balancer://NAME), stickysession and nofailover
@@ -50,6 +54,7 @@ std::string RenderJson(const Snapshot& snapshot);
 // "Init Ign Drn Dis Stop Err Stby Spar HcFl Ok "), retries, lbstatus, loadfactor, transferred,
 // read, elected, route, redirect, busy, lbset, retry (seconds).
 std::string RenderXml(const Snapshot& snapshot);
+void RenderXml(const Snapshot& snapshot, std::pmr::string* out);  // appends
 
 // Prometheus text format 0.0.4 (Content-Type: text/plain; version=0.0.4). One family per
 // metric, each with # HELP and # TYPE, samples labelled
@@ -63,6 +68,7 @@ std::string RenderXml(const Snapshot& snapshot);
 //   microseconds; 0 when never checked), then state.
 // Label values escape '\\', '"' and newline as the format requires.
 std::string RenderPrometheus(const Snapshot& snapshot);
+void RenderPrometheus(const Snapshot& snapshot, std::pmr::string* out);  // appends
 
 // The HTML page (RenderHtml): a complete HTML5 document in UTF-8 with an inline style sheet, no
 // script and no external resource. Every string from the snapshot or the options is escaped for
@@ -85,14 +91,17 @@ std::string RenderPrometheus(const Snapshot& snapshot);
 //                           nonce; w_lf, w_ls, w_wr, w_rr; selects w_status_D/N/S/H/R/I with
 //                           options 0 and 1 (the current one selected); submit name="save"
 // Every form is method="post" with action ACTION.
+// The strings are views: they must outlive the call that renders.
 struct HtmlOptions {
-  std::string action;             // the manager's URI without query, e.g. "/balancer-manager"
-  int refresh_seconds = 0;        // > 0: <meta http-equiv="refresh" content="N">
-  std::string message;            // a one-line notice at the top ("Saved.", an error); "": none
-  bool message_is_error = false;  // shows the notice as an error
-  std::string server_version;     // shown in the footer
+  std::string_view action;          // the manager's URI without query, e.g. "/balancer-manager"
+  int refresh_seconds = 0;          // > 0: <meta http-equiv="refresh" content="N">
+  std::string_view message;         // a one-line notice at the top ("Saved.", an error); "": none
+  bool message_is_error = false;    // shows the notice as an error
+  std::string_view server_version;  // shown in the footer
 };
 std::string RenderHtml(const Snapshot& snapshot, const HtmlOptions& options);
+void RenderHtml(const Snapshot& snapshot, const HtmlOptions& options,
+                std::pmr::string* out);  // appends
 
 // "1", "1.5", "1.25", "-0.05": value / 10^decimals with trailing zeros dropped. Exposed for
 // the HTML page and for tests. decimals is 0..18.

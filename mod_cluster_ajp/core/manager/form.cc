@@ -307,7 +307,7 @@ Error ParseForm(std::string_view encoded, Fields* out) {
     return "form: " + std::to_string(encoded.size()) + " bytes; at most " +
            std::to_string(kMaxFormBytes) + " are allowed";
   }
-  Fields fields;
+  Fields fields(out->get_allocator());  // the list in the caller's memory
   size_t start = 0;
   while (start <= encoded.size()) {
     size_t end = encoded.find('&', start);

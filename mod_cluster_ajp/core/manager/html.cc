@@ -28,9 +28,15 @@
 namespace mca::manager {
 namespace {
 
+using internal::AppendDecimal;
 using internal::AppendMarkupEntity;
 using internal::ForEachCodePoint;
+using internal::IsoTime;
+using internal::kIsoTimeSize;
 using internal::kReplacement;
+using internal::NumberText;
+using internal::Out;
+using Memory = Out::allocator_type;
 
 constexpr int64_t kMicrosPerSecond = 1000000;
 constexpr const char* kMemberColumns = "13";  // colspan of the edit row: the member columns
@@ -98,7 +104,7 @@ footer { padding: 0 1.5rem 1.5rem; color: var(--muted); font-size: .75rem; }
 
 // Text and (double-quoted) attribute values. Tab and line feed stay; the other C0 controls, DEL
 // and the C1 controls are parse errors in HTML and become U+FFFD, as invalid UTF-8 does.
-void AppendEscaped(std::string* out, std::string_view s) {
+void AppendEscaped(Out* out, std::string_view s) {
   ForEachCodePoint(s, out, kReplacement, [out](uint32_t cp, std::string_view text) {
     if (AppendMarkupEntity(cp, out)) return;
     if (cp == '\t' || cp == '\n') {
@@ -111,18 +117,18 @@ void AppendEscaped(std::string* out, std::string_view s) {
   });
 }
 
-std::string Escaped(std::string_view s) {
-  std::string out;
+Out Escaped(std::string_view s, const Memory& memory) {
+  Out out(memory);
   AppendEscaped(&out, s);
   return out;
 }
 
 // ---- small pieces ---------------------------------------------------------------------------
 
-std::string Gauge(int64_t value) { return std::to_string(value < 0 ? 0 : value); }
+NumberText Gauge(int64_t value) { return NumberText(value < 0 ? 0 : value); }
 
 // <a href="ACTION?QUERY">TEXT</a>
-void AppendLink(std::string* out, std::string_view action, const char* query, const char* text) {
+void AppendLink(Out* out, std::string_view action, const char* query, const char* text) {
   *out += "<a href=\"";
   AppendEscaped(out, action);
   *out += query;
@@ -131,7 +137,7 @@ void AppendLink(std::string* out, std::string_view action, const char* query, co
   *out += "</a>";
 }
 
-void AppendHidden(std::string* out, const char* name, std::string_view value) {
+void AppendHidden(Out* out, const char* name, std::string_view value) {
   *out += "<input type=\"hidden\" name=\"";
   *out += name;
   *out += "\" value=\"";
@@ -140,7 +146,7 @@ void AppendHidden(std::string* out, const char* name, std::string_view value) {
 }
 
 // <label>LABEL <input type="text" name=NAME value=VALUE ...></label>; `inputmode` may be null.
-void AppendTextInput(std::string* out, const char* label, const char* name, std::string_view value,
+void AppendTextInput(Out* out, const char* label, const char* name, std::string_view value,
                      const char* inputmode, int size) {
   *out += "<label>";
   *out += label;
@@ -148,7 +154,9 @@ void AppendTextInput(std::string* out, const char* label, const char* name, std:
   *out += name;
   *out += "\" value=\"";
   AppendEscaped(out, value);
-  *out += "\" size=\"" + std::to_string(size) + "\"";
+  *out += "\" size=\"";
+  *out += NumberText(size);
+  *out += '"';
   if (inputmode != nullptr) {
     *out += " inputmode=\"";
     *out += inputmode;
@@ -163,7 +171,7 @@ struct Choice {
 };
 
 // A <select> with the option whose value is `selected` marked (none when no value matches).
-void AppendSelect(std::string* out, const char* label, const char* name,
+void AppendSelect(Out* out, const char* label, const char* name,
                   std::initializer_list<Choice> choices, std::string_view selected) {
   *out += "<label>";
   *out += label;
@@ -180,13 +188,13 @@ void AppendSelect(std::string* out, const char* label, const char* name,
   *out += "</select></label>";
 }
 
-void AppendOnOff(std::string* out, const char* label, const char* name, bool on) {
+void AppendOnOff(Out* out, const char* label, const char* name, bool on) {
   AppendSelect(out, label, name, {{"0", "Off"}, {"1", "On"}}, on ? "1" : "0");
 }
 
 // <form class="edit" id=ID method="post" action=ACTION> with the hidden b (and w) and nonce.
-void AppendFormStart(std::string* out, std::string_view id, std::string_view action,
-                     const BalancerView& b, const MemberView* member) {
+void AppendFormStart(Out* out, std::string_view id, std::string_view action, const BalancerView& b,
+                     const MemberView* member) {
   *out += "<form class=\"edit\" id=\"";
   AppendEscaped(out, id);
   *out += "\" method=\"post\" action=\"";
@@ -198,7 +206,7 @@ void AppendFormStart(std::string* out, std::string_view id, std::string_view act
   *out += '\n';
 }
 
-void AppendFormEnd(std::string* out) {
+void AppendFormEnd(Out* out) {
   *out += "\n<input type=\"submit\" name=\"save\" value=\"Save\">\n</form>";
 }
 
@@ -226,7 +234,7 @@ Health HealthOf(const MemberView& m, int64_t now_us) {
 
 // ---- page parts -----------------------------------------------------------------------------
 
-void AppendHead(std::string* out, const HtmlOptions& options) {
+void AppendHead(Out* out, const HtmlOptions& options) {
   *out +=
       "<!DOCTYPE html>\n"
       "<html lang=\"en\">\n"
@@ -235,8 +243,9 @@ void AppendHead(std::string* out, const HtmlOptions& options) {
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
       "<link rel=\"icon\" href=\"data:,\">\n";
   if (options.refresh_seconds > 0) {
-    *out += "<meta http-equiv=\"refresh\" content=\"" + std::to_string(options.refresh_seconds) +
-            "\">\n";
+    *out += "<meta http-equiv=\"refresh\" content=\"";
+    *out += NumberText(options.refresh_seconds);
+    *out += "\">\n";
   }
   *out += "<title>Balancer Manager</title>\n<style>";
   *out += kStyle;
@@ -264,7 +273,7 @@ void AppendHead(std::string* out, const HtmlOptions& options) {
   }
 }
 
-void AppendSetting(std::string* out, const char* name, std::string_view value) {
+void AppendSetting(Out* out, const char* name, std::string_view value) {
   *out += "<div><dt>";
   *out += name;
   *out += "</dt><dd>";
@@ -276,19 +285,27 @@ void AppendSetting(std::string* out, const char* name, std::string_view value) {
   *out += "</dd></div>\n";
 }
 
-void AppendBalancerSettings(std::string* out, const BalancerView& b, std::string_view action) {
-  const std::string lbmethod = config::LbMethodName(b.lb_method);
+void AppendBalancerSettings(Out* out, const BalancerView& b, std::string_view action) {
+  const std::string_view lbmethod = config::LbMethodName(b.lb_method);
   *out += "<dl class=\"settings\">\n";
   AppendSetting(out, "Sticky session", b.sticky_session);
   AppendSetting(out, "LB method", lbmethod);
-  AppendSetting(out, "Max attempts", std::to_string(b.max_attempts));
+  AppendSetting(out, "Max attempts", NumberText(b.max_attempts));
   AppendSetting(out, "No failover", b.nofailover ? "On" : "Off");
-  AppendSetting(out, "Timeout",
-                b.timeout_us > 0 ? FormatDecimal(b.timeout_us, 6) + " s" : "none (503 at once)");
+  Out timeout(out->get_allocator());
+  if (b.timeout_us > 0) {
+    AppendDecimal(&timeout, b.timeout_us, 6, true);
+    timeout += " s";
+  } else {
+    timeout += "none (503 at once)";
+  }
+  AppendSetting(out, "Timeout", timeout);
   *out += "</dl>\n";
 
   // The form sends the current values back, as mod_proxy_balancer's does; b_tmo is whole seconds.
-  AppendFormStart(out, "settings-" + b.name, action, b, nullptr);
+  Out id("settings-", out->get_allocator());
+  id += b.name;
+  AppendFormStart(out, id, action, b, nullptr);
   const char* byrequests = config::LbMethodName(config::LbMethod::kByRequests);
   const char* bybusyness = config::LbMethodName(config::LbMethod::kByBusyness);
   const char* bytraffic = config::LbMethodName(config::LbMethod::kByTraffic);
@@ -296,9 +313,8 @@ void AppendBalancerSettings(std::string* out, const BalancerView& b, std::string
                {{byrequests, byrequests}, {bybusyness, bybusyness}, {bytraffic, bytraffic}},
                lbmethod);
   AppendTextInput(out, "Timeout (s)", "b_tmo",
-                  std::to_string(b.timeout_us < 0 ? 0 : b.timeout_us / kMicrosPerSecond), "numeric",
-                  6);
-  AppendTextInput(out, "Max attempts", "b_max", std::to_string(b.max_attempts), "numeric", 4);
+                  NumberText(b.timeout_us < 0 ? 0 : b.timeout_us / kMicrosPerSecond), "numeric", 6);
+  AppendTextInput(out, "Max attempts", "b_max", NumberText(b.max_attempts), "numeric", 4);
   AppendOnOff(out, "No failover", "b_sforce", b.nofailover);
   // b_ss: an empty value changes nothing, "-" turns sticky sessions off.
   AppendTextInput(out, "Sticky session (- for none)", "b_ss", b.sticky_session, nullptr, 14);
@@ -306,161 +322,25 @@ void AppendBalancerSettings(std::string* out, const BalancerView& b, std::string
   *out += '\n';
 }
 
-void AppendCell(std::string* out, const char* cls, std::string_view escaped_html) {
-  *out += cls == nullptr ? "<td>" : std::string("<td class=\"") + cls + "\">";
+void AppendCell(Out* out, const char* cls, std::string_view escaped_html) {
+  if (cls == nullptr) {
+    *out += "<td>";
+  } else {
+    *out += "<td class=\"";
+    *out += cls;
+    *out += "\">";
+  }
   *out += escaped_html;
   *out += "</td>";
 }
 
-// <span title="20000 bytes">19.5 KiB</span>
-std::string Bytes(uint64_t bytes) {
-  return "<span title=\"" + std::to_string(bytes) + " bytes\">" + FormatBytes(bytes) + "</span>";
-}
-
-void AppendMemberRow(std::string* out, const MemberView& m, std::string_view id, int64_t now_us) {
-  *out += "<tr class=\"member\" id=\"";
-  AppendEscaped(out, id);
-  *out += "\" data-state=\"";
-  *out += MemberStateName(m.status);
-  *out += "\">\n";
-  AppendCell(out, "url",
-             m.added ? Escaped(m.url) + "<span class=\"sub\">added in the manager</span>"
-                     : Escaped(m.url));
-  AppendCell(out, "mono", Escaped(m.route));
-  AppendCell(out, "mono", Escaped(m.redirect));
-  AppendCell(out, "num", FormatDecimal(m.load_factor, 2));
-  AppendCell(out, "num", std::to_string(m.lbset));
-
-  std::string state = MemberStateName(m.status);
-  const std::string letters = config::StatusLetters(m.status);
-  if (!letters.empty()) {
-    state += "<span class=\"flags\" title=\"status flags\">" + Escaped(letters) + "</span>";
+// FormatBytes, appended.
+void AppendBytes(Out* out, uint64_t bytes) {
+  if (bytes < 1024) {
+    *out += NumberText(bytes);
+    *out += " B";
+    return;
   }
-  AppendCell(out, nullptr, state);
-
-  const Health health = HealthOf(m, now_us);
-  std::string cell = "<span class=\"badge ";
-  cell += health.badge;
-  cell += "\" data-health=\"";
-  cell += health.data;
-  cell += "\">";
-  cell += health.text;
-  cell += "</span><span class=\"sub checked\">last check: ";
-  const std::string when = m.last_check_us == 0 ? std::string() : FormatIsoTime(m.last_check_us);
-  if (when.empty()) {
-    cell += "never";
-  } else {
-    cell += "<time datetime=\"" + when + "\">" + when + "</time>";
-  }
-  cell += "</span>";
-  if (!m.check_reason.empty()) {
-    cell += "<span class=\"sub reason\">" + Escaped(m.check_reason) + "</span>";
-  }
-  AppendCell(out, nullptr, cell);
-
-  AppendCell(out, "num", std::to_string(m.elected));
-  AppendCell(out, "num", Gauge(m.busy));
-  AppendCell(out, "num", std::to_string(m.errors));
-  AppendCell(out, "num", Bytes(m.bytes_sent));
-  AppendCell(out, "num", Bytes(m.bytes_received));
-  std::string connections = Gauge(m.connections);
-  if (m.hardmax > 0) connections += " / " + std::to_string(m.hardmax);
-  AppendCell(out, "num", connections);
-  *out += "\n</tr>\n";
-}
-
-void AppendMemberEdit(std::string* out, const BalancerView& b, const MemberView& m,
-                      std::string_view form_id, std::string_view action) {
-  *out += "<tr class=\"edit-row\"><td colspan=\"";
-  *out += kMemberColumns;
-  *out += "\">\n";
-  AppendFormStart(out, form_id, action, b, &m);
-  AppendTextInput(out, "Load factor", "w_lf", FormatDecimal(m.load_factor, 2), "decimal", 5);
-  AppendTextInput(out, "LB set", "w_ls", std::to_string(m.lbset), "numeric", 3);
-  AppendTextInput(out, "Route", "w_wr", m.route, nullptr, 12);
-  AppendTextInput(out, "Redirect", "w_rr", m.redirect, nullptr, 12);
-  const auto on = [&m](uint32_t flag) { return (m.status & flag) != 0; };
-  AppendOnOff(out, "Disabled", "w_status_D", on(config::kStatusDisabled));
-  AppendOnOff(out, "Draining", "w_status_N", on(config::kStatusDraining));
-  AppendOnOff(out, "Stopped", "w_status_S", on(config::kStatusStopped));
-  AppendOnOff(out, "Hot standby", "w_status_H", on(config::kStatusHotStandby));
-  AppendOnOff(out, "Hot spare", "w_status_R", on(config::kStatusHotSpare));
-  AppendOnOff(out, "Ignore errors", "w_status_I", on(config::kStatusIgnoreErrors));
-  AppendSelect(out, "Health check", "w_hm",
-               {{"CPING", "CPING"},
-                {"TCP", "TCP"},
-                {"GET", "GET"},
-                {"HEAD", "HEAD"},
-                {"OPTIONS", "OPTIONS"},
-                {"NONE", "none"}},
-               config::HcMethodName(m.hc_method));
-  AppendTextInput(out, "Check URI", "w_hu", m.hc_uri, nullptr, 12);
-  AppendTextInput(out, "Every (ms)", "w_hi", std::to_string(m.hc_interval_us / 1000), "numeric", 6);
-  AppendTextInput(out, "Passes", "w_hp", std::to_string(m.hc_passes), "numeric", 3);
-  AppendTextInput(out, "Fails", "w_hf", std::to_string(m.hc_fails), "numeric", 3);
-  AppendFormEnd(out);
-  // Removing is a form of its own, so that saving the fields above never removes the member.
-  *out += "\n<form class=\"remove\" id=\"remove";
-  AppendEscaped(out, form_id.substr(form_id.find('-')));
-  *out += "\" method=\"post\" action=\"";
-  AppendEscaped(out, action);
-  *out += "\">";
-  AppendHidden(out, "b", b.name);
-  AppendHidden(out, "w", m.url);
-  AppendHidden(out, "nonce", b.nonce);
-  AppendHidden(out, "w_remove", "1");
-  *out += "<input type=\"submit\" name=\"remove\" value=\"Remove member\"></form>";
-  *out += "\n</td></tr>\n";
-}
-
-// The form that adds a member (mod_proxy_balancer's b_wyes and b_nwrkr).
-void AppendAddMember(std::string* out, const BalancerView& b, std::string_view action) {
-  AppendFormStart(out, "add-" + b.name, action, b, nullptr);
-  AppendHidden(out, "b_wyes", "1");
-  *out +=
-      "<label>Add a member <input type=\"text\" name=\"b_nwrkr\" value=\"\" size=\"28\" "
-      "placeholder=\"ajp://127.0.0.1:8009\"></label>";
-  *out += "\n<input type=\"submit\" name=\"add\" value=\"Add\">\n</form>\n";
-}
-
-void AppendBalancer(std::string* out, const BalancerView& b, const HtmlOptions& options,
-                    int64_t now_us) {
-  size_t healthy = 0;
-  for (const MemberView& m : b.members) healthy += MemberHealthy(m, now_us) ? 1u : 0u;
-  *out += "<section class=\"balancer\" id=\"balancer-";
-  AppendEscaped(out, b.name);
-  *out += "\">\n<h2><span class=\"mono\">balancer://";
-  AppendEscaped(out, b.name);
-  *out += "</span><span class=\"summary\">" + std::to_string(b.members.size()) +
-          (b.members.size() == 1 ? " member, " : " members, ") + std::to_string(healthy) +
-          " healthy</span></h2>\n";
-  AppendBalancerSettings(out, b, options.action);
-
-  *out +=
-      "<div class=\"scroll\"><table class=\"members\">\n<thead><tr><th>Member</th><th>Route</th>"
-      "<th>Redirect</th><th class=\"num\">Load factor</th><th class=\"num\">LB set</th>"
-      "<th>State</th><th>Health</th><th class=\"num\">Elected</th><th class=\"num\">Busy</th>"
-      "<th class=\"num\">Errors</th><th class=\"num\">To</th><th class=\"num\">From</th>"
-      "<th class=\"num\">Connections</th></tr></thead>\n<tbody>\n";
-  if (b.members.empty()) {
-    *out += "<tr><td class=\"none\" colspan=\"";
-    *out += kMemberColumns;
-    *out += "\">No members.</td></tr>\n";
-  }
-  for (size_t i = 0; i < b.members.size(); ++i) {
-    const std::string suffix = b.name + "-" + std::to_string(i);
-    AppendMemberRow(out, b.members[i], "member-" + suffix, now_us);
-    AppendMemberEdit(out, b, b.members[i], "edit-" + suffix, options.action);
-  }
-  *out += "</tbody>\n</table></div>\n";
-  AppendAddMember(out, b, options.action);
-  *out += "</section>\n";
-}
-
-}  // namespace
-
-std::string FormatBytes(uint64_t bytes) {
-  if (bytes < 1024) return std::to_string(bytes) + " B";
   static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
   constexpr size_t kLast = std::size(kUnits) - 1;
   size_t unit = 0;
@@ -480,12 +360,199 @@ std::string FormatBytes(uint64_t bytes) {
     whole = 1;
     ++unit;
   }
-  return std::to_string(whole) + "." + std::to_string(tenths) + " " + kUnits[unit];
+  *out += NumberText(whole);
+  *out += '.';
+  *out += NumberText(tenths);
+  *out += ' ';
+  *out += kUnits[unit];
 }
 
-std::string RenderHtml(const Snapshot& snapshot, const HtmlOptions& options) {
-  std::string out;
-  out.reserve(8192 + 4096 * snapshot.balancers.size());
+// <span title="20000 bytes">19.5 KiB</span>
+Out Bytes(uint64_t bytes, const Memory& memory) {
+  Out out("<span title=\"", memory);
+  out += NumberText(bytes);
+  out += " bytes\">";
+  AppendBytes(&out, bytes);
+  out += "</span>";
+  return out;
+}
+
+void AppendMemberRow(Out* out, const MemberView& m, std::string_view id, int64_t now_us) {
+  *out += "<tr class=\"member\" id=\"";
+  AppendEscaped(out, id);
+  *out += "\" data-state=\"";
+  *out += MemberStateName(m.status);
+  *out += "\">\n";
+  const Memory memory = out->get_allocator();
+  Out url = Escaped(m.url, memory);
+  if (m.added) url += "<span class=\"sub\">added in the manager</span>";
+  AppendCell(out, "url", url);
+  AppendCell(out, "mono", Escaped(m.route, memory));
+  AppendCell(out, "mono", Escaped(m.redirect, memory));
+  Out load_factor(memory);
+  AppendDecimal(&load_factor, m.load_factor, 2, true);
+  AppendCell(out, "num", load_factor);
+  AppendCell(out, "num", NumberText(m.lbset));
+
+  Out state(MemberStateName(m.status), memory);
+  const std::string letters = config::StatusLetters(m.status);
+  if (!letters.empty()) {
+    state += "<span class=\"flags\" title=\"status flags\">";
+    AppendEscaped(&state, letters);
+    state += "</span>";
+  }
+  AppendCell(out, nullptr, state);
+
+  const Health health = HealthOf(m, now_us);
+  Out cell("<span class=\"badge ", memory);
+  cell += health.badge;
+  cell += "\" data-health=\"";
+  cell += health.data;
+  cell += "\">";
+  cell += health.text;
+  cell += "</span><span class=\"sub checked\">last check: ";
+  char when_text[kIsoTimeSize];
+  const std::string_view when(when_text,
+                              m.last_check_us == 0 ? 0 : IsoTime(m.last_check_us, when_text));
+  if (when.empty()) {
+    cell += "never";
+  } else {
+    cell += "<time datetime=\"";
+    cell += when;
+    cell += "\">";
+    cell += when;
+    cell += "</time>";
+  }
+  cell += "</span>";
+  if (!m.check_reason.empty()) {
+    cell += "<span class=\"sub reason\">";
+    AppendEscaped(&cell, m.check_reason);
+    cell += "</span>";
+  }
+  AppendCell(out, nullptr, cell);
+
+  AppendCell(out, "num", NumberText(m.elected));
+  AppendCell(out, "num", Gauge(m.busy));
+  AppendCell(out, "num", NumberText(m.errors));
+  AppendCell(out, "num", Bytes(m.bytes_sent, memory));
+  AppendCell(out, "num", Bytes(m.bytes_received, memory));
+  Out connections(Gauge(m.connections), memory);
+  if (m.hardmax > 0) {
+    connections += " / ";
+    connections += NumberText(m.hardmax);
+  }
+  AppendCell(out, "num", connections);
+  *out += "\n</tr>\n";
+}
+
+void AppendMemberEdit(Out* out, const BalancerView& b, const MemberView& m,
+                      std::string_view form_id, std::string_view action) {
+  *out += "<tr class=\"edit-row\"><td colspan=\"";
+  *out += kMemberColumns;
+  *out += "\">\n";
+  AppendFormStart(out, form_id, action, b, &m);
+  Out load_factor(out->get_allocator());
+  AppendDecimal(&load_factor, m.load_factor, 2, true);
+  AppendTextInput(out, "Load factor", "w_lf", load_factor, "decimal", 5);
+  AppendTextInput(out, "LB set", "w_ls", NumberText(m.lbset), "numeric", 3);
+  AppendTextInput(out, "Route", "w_wr", m.route, nullptr, 12);
+  AppendTextInput(out, "Redirect", "w_rr", m.redirect, nullptr, 12);
+  const auto on = [&m](uint32_t flag) { return (m.status & flag) != 0; };
+  AppendOnOff(out, "Disabled", "w_status_D", on(config::kStatusDisabled));
+  AppendOnOff(out, "Draining", "w_status_N", on(config::kStatusDraining));
+  AppendOnOff(out, "Stopped", "w_status_S", on(config::kStatusStopped));
+  AppendOnOff(out, "Hot standby", "w_status_H", on(config::kStatusHotStandby));
+  AppendOnOff(out, "Hot spare", "w_status_R", on(config::kStatusHotSpare));
+  AppendOnOff(out, "Ignore errors", "w_status_I", on(config::kStatusIgnoreErrors));
+  AppendSelect(out, "Health check", "w_hm",
+               {{"CPING", "CPING"},
+                {"TCP", "TCP"},
+                {"GET", "GET"},
+                {"HEAD", "HEAD"},
+                {"OPTIONS", "OPTIONS"},
+                {"NONE", "none"}},
+               config::HcMethodName(m.hc_method));
+  AppendTextInput(out, "Check URI", "w_hu", m.hc_uri, nullptr, 12);
+  AppendTextInput(out, "Every (ms)", "w_hi", NumberText(m.hc_interval_us / 1000), "numeric", 6);
+  AppendTextInput(out, "Passes", "w_hp", NumberText(m.hc_passes), "numeric", 3);
+  AppendTextInput(out, "Fails", "w_hf", NumberText(m.hc_fails), "numeric", 3);
+  AppendFormEnd(out);
+  // Removing is a form of its own, so that saving the fields above never removes the member.
+  *out += "\n<form class=\"remove\" id=\"remove";
+  AppendEscaped(out, form_id.substr(form_id.find('-')));
+  *out += "\" method=\"post\" action=\"";
+  AppendEscaped(out, action);
+  *out += "\">";
+  AppendHidden(out, "b", b.name);
+  AppendHidden(out, "w", m.url);
+  AppendHidden(out, "nonce", b.nonce);
+  AppendHidden(out, "w_remove", "1");
+  *out += "<input type=\"submit\" name=\"remove\" value=\"Remove member\"></form>";
+  *out += "\n</td></tr>\n";
+}
+
+// The form that adds a member (mod_proxy_balancer's b_wyes and b_nwrkr).
+void AppendAddMember(Out* out, const BalancerView& b, std::string_view action) {
+  Out id("add-", out->get_allocator());
+  id += b.name;
+  AppendFormStart(out, id, action, b, nullptr);
+  AppendHidden(out, "b_wyes", "1");
+  *out +=
+      "<label>Add a member <input type=\"text\" name=\"b_nwrkr\" value=\"\" size=\"28\" "
+      "placeholder=\"ajp://127.0.0.1:8009\"></label>";
+  *out += "\n<input type=\"submit\" name=\"add\" value=\"Add\">\n</form>\n";
+}
+
+void AppendBalancer(Out* out, const BalancerView& b, const HtmlOptions& options, int64_t now_us) {
+  size_t healthy = 0;
+  for (const MemberView& m : b.members) healthy += MemberHealthy(m, now_us) ? 1u : 0u;
+  *out += "<section class=\"balancer\" id=\"balancer-";
+  AppendEscaped(out, b.name);
+  *out += "\">\n<h2><span class=\"mono\">balancer://";
+  AppendEscaped(out, b.name);
+  *out += "</span><span class=\"summary\">";
+  *out += NumberText(b.members.size());
+  *out += b.members.size() == 1 ? " member, " : " members, ";
+  *out += NumberText(healthy);
+  *out += " healthy</span></h2>\n";
+  AppendBalancerSettings(out, b, options.action);
+
+  *out +=
+      "<div class=\"scroll\"><table class=\"members\">\n<thead><tr><th>Member</th><th>Route</th>"
+      "<th>Redirect</th><th class=\"num\">Load factor</th><th class=\"num\">LB set</th>"
+      "<th>State</th><th>Health</th><th class=\"num\">Elected</th><th class=\"num\">Busy</th>"
+      "<th class=\"num\">Errors</th><th class=\"num\">To</th><th class=\"num\">From</th>"
+      "<th class=\"num\">Connections</th></tr></thead>\n<tbody>\n";
+  if (b.members.empty()) {
+    *out += "<tr><td class=\"none\" colspan=\"";
+    *out += kMemberColumns;
+    *out += "\">No members.</td></tr>\n";
+  }
+  for (size_t i = 0; i < b.members.size(); ++i) {
+    Out id("member-", out->get_allocator());
+    id += b.name;
+    id += '-';
+    id += NumberText(i);
+    AppendMemberRow(out, b.members[i], id, now_us);
+    id.replace(0, 6, "edit");  // "member-NAME-I" -> "edit-NAME-I"
+    AppendMemberEdit(out, b, b.members[i], id, options.action);
+  }
+  *out += "</tbody>\n</table></div>\n";
+  AppendAddMember(out, b, options.action);
+  *out += "</section>\n";
+}
+
+}  // namespace
+
+std::string FormatBytes(uint64_t bytes) {
+  Out out;
+  AppendBytes(&out, bytes);
+  return std::string(out);
+}
+
+void RenderHtml(const Snapshot& snapshot, const HtmlOptions& options, Out* out_text) {
+  Out& out = *out_text;
+  out.reserve(out.size() + 8192 + 4096 * snapshot.balancers.size());
   AppendHead(&out, options);
   out += "<main>\n";
   if (snapshot.balancers.empty()) out += "<p class=\"none\">No balancers are configured.</p>\n";
@@ -496,10 +563,19 @@ std::string RenderHtml(const Snapshot& snapshot, const HtmlOptions& options) {
     out += " &middot; ";
     AppendEscaped(&out, options.server_version);
   }
-  const std::string when = FormatIsoTime(snapshot.now_us);
-  if (!when.empty()) out += " &middot; snapshot taken " + when;
+  char when[kIsoTimeSize];
+  const size_t when_size = IsoTime(snapshot.now_us, when);
+  if (when_size > 0) {
+    out += " &middot; snapshot taken ";
+    out.append(when, when_size);
+  }
   out += "</footer>\n</body>\n</html>\n";
-  return out;
+}
+
+std::string RenderHtml(const Snapshot& snapshot, const HtmlOptions& options) {
+  Out out;
+  RenderHtml(snapshot, options, &out);
+  return std::string(out);
 }
 
 }  // namespace mca::manager

@@ -11,10 +11,12 @@
 // C++17 standard library and the core.
 #include "mca/manager/render.h"
 
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include "mca/config/params.h"
 #include "mca/manager/snapshot.h"
@@ -23,46 +25,19 @@
 namespace mca::manager {
 namespace {
 
+using internal::AppendDecimal;
 using internal::AppendMarkupEntity;
 using internal::ForEachCodePoint;
+using internal::IsoTime;
+using internal::kIsoTimeSize;
 using internal::kReplacement;
+using internal::NumberText;
+using internal::Out;
 
 constexpr char kHexLower[] = "0123456789abcdef";
 constexpr int64_t kMicrosPerSecond = 1000000;
 
 // ---- numbers --------------------------------------------------------------------------------
-
-void AppendPadded(std::string* out, uint64_t value, size_t width) {
-  const std::string digits = std::to_string(value);
-  if (digits.size() < width) out->append(width - digits.size(), '0');
-  *out += digits;
-}
-
-// value / 10^decimals with exactly `decimals` digits after the point, or with trailing zeros
-// (and then the point) dropped when `trim`.
-std::string Decimal(int64_t value, int decimals, bool trim) {
-  if (decimals < 0) decimals = 0;
-  if (decimals > 18) decimals = 18;
-  uint64_t scale = 1;
-  for (int i = 0; i < decimals; ++i) scale *= 10;
-  // The magnitude in unsigned arithmetic, so INT64_MIN does not overflow.
-  const uint64_t magnitude =
-      value < 0 ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
-  std::string out = value < 0 ? "-" : "";
-  out += std::to_string(magnitude / scale);
-  if (decimals == 0) return out;
-  std::string fraction;
-  AppendPadded(&fraction, magnitude % scale, static_cast<size_t>(decimals));
-  if (trim) {
-    const size_t last = fraction.find_last_not_of('0');
-    fraction.resize(last == std::string::npos ? 0 : last + 1);
-  }
-  if (!fraction.empty()) {
-    out += '.';
-    out += fraction;
-  }
-  return out;
-}
 
 // Floor division, for times before 1970.
 int64_t FloorDiv(int64_t a, int64_t b, int64_t* remainder) noexcept {
@@ -76,18 +51,18 @@ int64_t FloorDiv(int64_t a, int64_t b, int64_t* remainder) noexcept {
   return q;
 }
 
-std::string Count(uint64_t value) { return std::to_string(value); }
-std::string Gauge(int64_t value) { return std::to_string(value < 0 ? 0 : value); }
+NumberText Count(uint64_t value) { return NumberText(value); }
+NumberText Gauge(int64_t value) { return NumberText(value < 0 ? 0 : value); }
 const char* Bool(bool value) { return value ? "true" : "false"; }
 
 // ---- JSON -----------------------------------------------------------------------------------
 
-void AppendJsonEscape(std::string* out, uint32_t cp) {
+void AppendJsonEscape(Out* out, uint32_t cp) {
   *out += "\\u";
   for (int shift = 12; shift >= 0; shift -= 4) out->push_back(kHexLower[(cp >> shift) & 0xFu]);
 }
 
-void AppendJsonString(std::string* out, std::string_view s) {
+void AppendJsonString(Out* out, std::string_view s) {
   out->push_back('"');
   ForEachCodePoint(s, out, "\\ufffd", [out](uint32_t cp, std::string_view text) {
     switch (cp) {
@@ -131,15 +106,17 @@ void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
-void AppendJsonMember(std::string* out, const MemberView& m, int64_t now_us) {
+void AppendJsonMember(Out* out, const MemberView& m, int64_t now_us) {
   *out += "{\"url\":";
   AppendJsonString(out, m.url);
   *out += ",\"route\":";
   AppendJsonString(out, m.route);
   *out += ",\"redirect\":";
   AppendJsonString(out, m.redirect);
-  *out += ",\"loadfactor\":" + FormatDecimal(m.load_factor, 2);
-  *out += ",\"lbset\":" + std::to_string(m.lbset);
+  *out += ",\"loadfactor\":";
+  AppendDecimal(out, m.load_factor, 2, true);
+  *out += ",\"lbset\":";
+  *out += NumberText(m.lbset);
   *out += ",\"state\":\"";
   *out += MemberStateName(m.status);
   *out += "\",\"standby\":";
@@ -147,31 +124,42 @@ void AppendJsonMember(std::string* out, const MemberView& m, int64_t now_us) {
   *out += ",\"healthy\":";
   *out += Bool(MemberHealthy(m, now_us));
   *out += ",\"last_check\":";
-  const std::string when = m.last_check_us == 0 ? std::string() : FormatIsoTime(m.last_check_us);
-  if (when.empty()) {
+  char when[kIsoTimeSize];
+  const size_t when_size = m.last_check_us == 0 ? 0 : IsoTime(m.last_check_us, when);
+  if (when_size == 0) {
     *out += "null";
   } else {
-    AppendJsonString(out, when);
+    AppendJsonString(out, std::string_view(when, when_size));
   }
   *out += ",\"check_reason\":";
   AppendJsonString(out, m.check_reason);
-  *out += ",\"elected\":" + Count(m.elected);
-  *out += ",\"busy\":" + Gauge(m.busy);
-  *out += ",\"errors\":" + Count(m.errors);
-  *out += ",\"bytes_sent\":" + Count(m.bytes_sent);
-  *out += ",\"bytes_received\":" + Count(m.bytes_received);
-  *out += ",\"connections\":" + Gauge(m.connections);
+  *out += ",\"elected\":";
+  *out += Count(m.elected);
+  *out += ",\"busy\":";
+  *out += Gauge(m.busy);
+  *out += ",\"errors\":";
+  *out += Count(m.errors);
+  *out += ",\"bytes_sent\":";
+  *out += Count(m.bytes_sent);
+  *out += ",\"bytes_received\":";
+  *out += Count(m.bytes_received);
+  *out += ",\"connections\":";
+  *out += Gauge(m.connections);
   // Fields after those of the published shape.
   *out += ",\"flags\":";
   AppendJsonString(out, config::StatusLetters(m.status));
   *out += ",\"in_error\":";
   *out += Bool(MemberInError(m, now_us));
-  *out += ",\"hardmax\":" + std::to_string(m.hardmax);
+  *out += ",\"hardmax\":";
+  *out += NumberText(m.hardmax);
   *out += ",\"hcmethod\":";
   AppendJsonString(out, config::HcMethodName(m.hc_method));
-  *out += ",\"hcinterval\":" + FormatDecimal(m.hc_interval_us, 6);
-  *out += ",\"hcpasses\":" + std::to_string(m.hc_passes);
-  *out += ",\"hcfails\":" + std::to_string(m.hc_fails);
+  *out += ",\"hcinterval\":";
+  AppendDecimal(out, m.hc_interval_us, 6, true);
+  *out += ",\"hcpasses\":";
+  *out += NumberText(m.hc_passes);
+  *out += ",\"hcfails\":";
+  *out += NumberText(m.hc_fails);
   *out += ",\"hcuri\":";
   AppendJsonString(out, m.hc_uri);
   *out += m.added ? ",\"added\":true" : ",\"added\":false";
@@ -180,7 +168,7 @@ void AppendJsonMember(std::string* out, const MemberView& m, int64_t now_us) {
 
 // ---- XML ------------------------------------------------------------------------------------
 
-void AppendXmlText(std::string* out, std::string_view s) {
+void AppendXmlText(Out* out, std::string_view s) {
   ForEachCodePoint(s, out, kReplacement, [out](uint32_t cp, std::string_view text) {
     if (AppendMarkupEntity(cp, out)) return;
     switch (cp) {
@@ -207,8 +195,7 @@ void AppendXmlText(std::string* out, std::string_view s) {
   });
 }
 
-void AppendXmlElement(std::string* out, const char* indent, const char* name,
-                      std::string_view text) {
+void AppendXmlElement(Out* out, const char* indent, const char* name, std::string_view text) {
   *out += indent;
   *out += "<httpd:";
   *out += name;
@@ -220,10 +207,10 @@ void AppendXmlElement(std::string* out, const char* indent, const char* name,
 }
 
 // mod_proxy's ap_proxy_parse_wstatus: "Init ", the names of the flags set, "Ok " when usable.
-std::string XmlStatus(const MemberView& m, int64_t now_us) {
+Out XmlStatus(const MemberView& m, int64_t now_us, const Out::allocator_type& memory) {
   const bool in_error = MemberInError(m, now_us);
   const bool hc_failed = !m.healthy || (m.status & config::kStatusHealthFailed) != 0;
-  std::string out = "Init ";
+  Out out("Init ", memory);
   if ((m.status & config::kStatusIgnoreErrors) != 0) out += "Ign ";
   if ((m.status & config::kStatusDraining) != 0) out += "Drn ";
   if ((m.status & config::kStatusDisabled) != 0) out += "Dis ";
@@ -237,30 +224,60 @@ std::string XmlStatus(const MemberView& m, int64_t now_us) {
   return out;
 }
 
-void AppendXmlWorker(std::string* out, const MemberView& m, int64_t now_us) {
-  constexpr const char* kIn = "          ";
-  config::MemberUrl url;
-  std::string scheme = "ajp";
-  std::string host;
-  uint16_t port = 0;
-  if (config::ParseMemberUrl(m.url, &url).empty()) {
-    host = url.host;
-    port = url.port;
+// Host (IPv6 without brackets) and port of a member's name, "ajp://host:port"
+// (config::MemberUrl::Name()), read in place; false for anything else.
+bool HostAndPort(std::string_view url, std::string_view* host, uint16_t* port) {
+  constexpr std::string_view kScheme = "ajp://";
+  if (url.substr(0, kScheme.size()) != kScheme) return false;
+  url.remove_prefix(kScheme.size());
+  url = url.substr(0, url.find('/'));
+  size_t colon = 0;
+  if (!url.empty() && url.front() == '[') {
+    const size_t close = url.find(']');
+    if (close == std::string_view::npos || close + 1 >= url.size() || url[close + 1] != ':') {
+      return false;
+    }
+    *host = url.substr(1, close - 1);
+    colon = close + 1;
+  } else {
+    colon = url.rfind(':');
+    if (colon == std::string_view::npos) return false;
+    *host = url.substr(0, colon);
   }
-  const std::string lf = Decimal(m.load_factor, 2, false);
+  const std::string_view digits = url.substr(colon + 1);
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (host->empty() || digits.empty() || ec != std::errc() ||
+      end != digits.data() + digits.size() || value == 0 || value > 65535) {
+    return false;
+  }
+  *port = static_cast<uint16_t>(value);
+  return true;
+}
+
+void AppendXmlWorker(Out* out, const MemberView& m, int64_t now_us) {
+  constexpr const char* kIn = "          ";
+  std::string_view host;
+  uint16_t port = 0;
+  if (!HostAndPort(m.url, &host, &port)) {
+    host = {};
+    port = 0;
+  }
+  Out lf(out->get_allocator());
+  AppendDecimal(&lf, m.load_factor, 2, false);
   *out += "        <httpd:worker>\n";
   AppendXmlElement(out, kIn, "name", m.url);
-  AppendXmlElement(out, kIn, "scheme", scheme);
+  AppendXmlElement(out, kIn, "scheme", "ajp");
   AppendXmlElement(out, kIn, "hostname", host);
   AppendXmlElement(out, kIn, "loadfactor", lf);
-  AppendXmlElement(out, kIn, "port", std::to_string(port));
-  AppendXmlElement(out, kIn, "min", std::to_string(m.min));
-  AppendXmlElement(out, kIn, "smax", std::to_string(m.smax));
-  AppendXmlElement(out, kIn, "max", std::to_string(m.max));
-  AppendXmlElement(out, kIn, "ttl", std::to_string(m.ttl_us / kMicrosPerSecond));
-  AppendXmlElement(out, kIn, "status", XmlStatus(m, now_us));
-  AppendXmlElement(out, kIn, "retries", std::to_string(m.retries));
-  AppendXmlElement(out, kIn, "lbstatus", std::to_string(m.lbstatus));
+  AppendXmlElement(out, kIn, "port", NumberText(port));
+  AppendXmlElement(out, kIn, "min", NumberText(m.min));
+  AppendXmlElement(out, kIn, "smax", NumberText(m.smax));
+  AppendXmlElement(out, kIn, "max", NumberText(m.max));
+  AppendXmlElement(out, kIn, "ttl", NumberText(m.ttl_us / kMicrosPerSecond));
+  AppendXmlElement(out, kIn, "status", XmlStatus(m, now_us, out->get_allocator()));
+  AppendXmlElement(out, kIn, "retries", NumberText(m.retries));
+  AppendXmlElement(out, kIn, "lbstatus", NumberText(m.lbstatus));
   AppendXmlElement(out, kIn, "loadfactor", lf);
   AppendXmlElement(out, kIn, "transferred", Count(m.bytes_sent));
   AppendXmlElement(out, kIn, "read", Count(m.bytes_received));
@@ -268,14 +285,14 @@ void AppendXmlWorker(std::string* out, const MemberView& m, int64_t now_us) {
   AppendXmlElement(out, kIn, "route", m.route);
   AppendXmlElement(out, kIn, "redirect", m.redirect);
   AppendXmlElement(out, kIn, "busy", Gauge(m.busy));
-  AppendXmlElement(out, kIn, "lbset", std::to_string(m.lbset));
-  AppendXmlElement(out, kIn, "retry", std::to_string(m.retry_us / kMicrosPerSecond));
+  AppendXmlElement(out, kIn, "lbset", NumberText(m.lbset));
+  AppendXmlElement(out, kIn, "retry", NumberText(m.retry_us / kMicrosPerSecond));
   *out += "        </httpd:worker>\n";
 }
 
 // ---- Prometheus -----------------------------------------------------------------------------
 
-void AppendLabelValue(std::string* out, std::string_view s) {
+void AppendLabelValue(Out* out, std::string_view s) {
   out->push_back('"');
   ForEachCodePoint(s, out, kReplacement, [out](uint32_t cp, std::string_view text) {
     if (cp == '\\') {
@@ -292,7 +309,7 @@ void AppendLabelValue(std::string* out, std::string_view s) {
 }
 
 // {balancer="..",member="..",route=".."} without the closing brace.
-void AppendLabels(std::string* out, const BalancerView& b, const MemberView& m) {
+void AppendLabels(Out* out, const BalancerView& b, const MemberView& m) {
   *out += "{balancer=";
   AppendLabelValue(out, b.name);
   *out += ",member=";
@@ -301,7 +318,7 @@ void AppendLabels(std::string* out, const BalancerView& b, const MemberView& m) 
   AppendLabelValue(out, m.route);
 }
 
-using MetricValue = std::string (*)(const MemberView& m, int64_t now_us);
+using MetricValue = void (*)(Out* out, const MemberView& m, int64_t now_us);
 
 struct Metric {
   const char* name;  // after mod_cluster_ajp_member_
@@ -315,7 +332,7 @@ bool Up(const MemberView& m, int64_t now_us) {
          (m.status & (config::kStatusDisabled | config::kStatusStopped)) == 0;
 }
 
-std::string Flag(bool value) { return value ? "1" : "0"; }
+void Flag(Out* out, bool value) { out->push_back(value ? '1' : '0'); }
 
 using MV = const MemberView&;
 
@@ -323,39 +340,39 @@ constexpr Metric kMetrics[] = {
     {"up", "gauge",
      "1 when the balancer may send requests to the member: healthy, not in error, not disabled "
      "or stopped (a draining member still serves its sessions).",
-     [](MV m, int64_t now) { return Flag(Up(m, now)); }},
+     [](Out* out, MV m, int64_t now) { Flag(out, Up(m, now)); }},
     {"healthy", "gauge", "1 when the member's health checks pass and it is not in error.",
-     [](MV m, int64_t now) { return Flag(MemberHealthy(m, now)); }},
+     [](Out* out, MV m, int64_t now) { Flag(out, MemberHealthy(m, now)); }},
     {"in_error", "gauge", "1 while the member is in error after failed requests.",
-     [](MV m, int64_t now) { return Flag(MemberInError(m, now)); }},
+     [](Out* out, MV m, int64_t now) { Flag(out, MemberInError(m, now)); }},
     {"standby", "gauge", "1 when the member is a hot standby (H) or hot spare (R).",
-     [](MV m, int64_t) {
-       return Flag((m.status & (config::kStatusHotStandby | config::kStatusHotSpare)) != 0);
+     [](Out* out, MV m, int64_t) {
+       Flag(out, (m.status & (config::kStatusHotStandby | config::kStatusHotSpare)) != 0);
      }},
     {"loadfactor", "gauge", "Load factor of the member (1 to 100).",
-     [](MV m, int64_t) { return FormatDecimal(m.load_factor, 2); }},
+     [](Out* out, MV m, int64_t) { AppendDecimal(out, m.load_factor, 2, true); }},
     {"lbset", "gauge", "Load balancer set of the member (0 to 99).",
-     [](MV m, int64_t) { return std::to_string(m.lbset); }},
+     [](Out* out, MV m, int64_t) { *out += NumberText(m.lbset); }},
     {"busy", "gauge", "Requests in flight to the member.",
-     [](MV m, int64_t) { return Gauge(m.busy); }},
+     [](Out* out, MV m, int64_t) { *out += Gauge(m.busy); }},
     {"connections", "gauge", "Open connections to the member, all httpd child processes.",
-     [](MV m, int64_t) { return Gauge(m.connections); }},
+     [](Out* out, MV m, int64_t) { *out += Gauge(m.connections); }},
     {"elected_total", "counter", "Requests the balancer sent to the member.",
-     [](MV m, int64_t) { return Count(m.elected); }},
+     [](Out* out, MV m, int64_t) { *out += Count(m.elected); }},
     {"errors_total", "counter", "Requests to the member that failed.",
-     [](MV m, int64_t) { return Count(m.errors); }},
+     [](Out* out, MV m, int64_t) { *out += Count(m.errors); }},
     {"bytes_sent_total", "counter", "Bytes sent to the member.",
-     [](MV m, int64_t) { return Count(m.bytes_sent); }},
+     [](Out* out, MV m, int64_t) { *out += Count(m.bytes_sent); }},
     {"bytes_received_total", "counter", "Bytes received from the member.",
-     [](MV m, int64_t) { return Count(m.bytes_received); }},
+     [](Out* out, MV m, int64_t) { *out += Count(m.bytes_received); }},
     {"last_check_timestamp_seconds", "gauge",
      "Unix time of the member's last health check; 0 when never checked.",
-     [](MV m, int64_t) { return FormatDecimal(m.last_check_us, 6); }},
+     [](Out* out, MV m, int64_t) { AppendDecimal(out, m.last_check_us, 6, true); }},
 };
 
 constexpr const char* kStates[] = {"active", "draining", "disabled", "stopped"};
 
-void AppendFamilyHeader(std::string* out, const char* name, const char* type, const char* help) {
+void AppendFamilyHeader(Out* out, const char* name, const char* type, const char* help) {
   *out += "# HELP mod_cluster_ajp_member_";
   *out += name;
   *out += ' ';
@@ -369,9 +386,35 @@ void AppendFamilyHeader(std::string* out, const char* name, const char* type, co
 
 }  // namespace
 
-std::string FormatDecimal(int64_t value, int decimals) { return Decimal(value, decimals, true); }
+namespace internal {
 
-std::string FormatIsoTime(int64_t unix_us) {
+void AppendDecimal(Out* out, int64_t value, int decimals, bool trim) {
+  if (decimals < 0) decimals = 0;
+  if (decimals > 18) decimals = 18;
+  uint64_t scale = 1;
+  for (int i = 0; i < decimals; ++i) scale *= 10;
+  // The magnitude in unsigned arithmetic, so INT64_MIN does not overflow.
+  const uint64_t magnitude =
+      value < 0 ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
+  if (value < 0) out->push_back('-');
+  *out += NumberText(magnitude / scale);
+  char fraction[18];
+  uint64_t rest = magnitude % scale;
+  for (int i = decimals - 1; i >= 0; --i) {
+    fraction[i] = static_cast<char>('0' + rest % 10);
+    rest /= 10;
+  }
+  auto size = static_cast<size_t>(decimals);
+  if (trim) {
+    while (size > 0 && fraction[size - 1] == '0') --size;
+  }
+  if (size > 0) {
+    out->push_back('.');
+    out->append(fraction, size);
+  }
+}
+
+size_t IsoTime(int64_t unix_us, char* buf) noexcept {
   int64_t micros = 0;
   const int64_t seconds = FloorDiv(unix_us, kMicrosPerSecond, &micros);
   int64_t second_of_day = 0;
@@ -386,29 +429,43 @@ std::string FormatIsoTime(int64_t unix_us) {
   const int64_t day = doy - (153 * mp + 2) / 5 + 1;
   const int64_t month = mp < 10 ? mp + 3 : mp - 9;
   const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  if (year < 0 || year > 9999) return {};
-  std::string out;
-  out.reserve(24);
-  const auto u = [](int64_t v) { return static_cast<uint64_t>(v); };
-  AppendPadded(&out, u(year), 4);
-  out += '-';
-  AppendPadded(&out, u(month), 2);
-  out += '-';
-  AppendPadded(&out, u(day), 2);
-  out += 'T';
-  AppendPadded(&out, u(second_of_day / 3600), 2);
-  out += ':';
-  AppendPadded(&out, u(second_of_day / 60 % 60), 2);
-  out += ':';
-  AppendPadded(&out, u(second_of_day % 60), 2);
-  out += '.';
-  AppendPadded(&out, u(micros / 1000), 3);
-  out += 'Z';
-  return out;
+  if (year < 0 || year > 9999) return 0;
+  char* p = buf;
+  // Every field fits its width (year 0..9999, the rest by construction).
+  const auto put = [&p](int64_t value, int width, char after) {
+    for (int i = width - 1; i >= 0; --i) {
+      p[i] = static_cast<char>('0' + value % 10);
+      value /= 10;
+    }
+    p += width;
+    if (after != '\0') *p++ = after;
+  };
+  put(year, 4, '-');
+  put(month, 2, '-');
+  put(day, 2, 'T');
+  put(second_of_day / 3600, 2, ':');
+  put(second_of_day / 60 % 60, 2, ':');
+  put(second_of_day % 60, 2, '.');
+  put(micros / 1000, 3, 'Z');
+  return static_cast<size_t>(p - buf);
 }
 
-std::string RenderJson(const Snapshot& snapshot) {
-  std::string out = "{\"balancers\":[";
+}  // namespace internal
+
+std::string FormatDecimal(int64_t value, int decimals) {
+  Out out;
+  AppendDecimal(&out, value, decimals, true);
+  return std::string(out);
+}
+
+std::string FormatIsoTime(int64_t unix_us) {
+  char buf[kIsoTimeSize];
+  return std::string(buf, IsoTime(unix_us, buf));
+}
+
+void RenderJson(const Snapshot& snapshot, Out* out_text) {
+  Out& out = *out_text;
+  out += "{\"balancers\":[";
   bool first_balancer = true;
   for (const BalancerView& b : snapshot.balancers) {
     if (!first_balancer) out.push_back(',');
@@ -428,31 +485,35 @@ std::string RenderJson(const Snapshot& snapshot) {
       first_member = false;
       AppendJsonMember(&out, m, snapshot.now_us);
     }
-    out += "],\"maxattempts\":" + std::to_string(b.max_attempts);
+    out += "],\"maxattempts\":";
+    out += NumberText(b.max_attempts);
     out += ",\"nofailover\":";
     out += Bool(b.nofailover);
-    out += ",\"timeout\":" + FormatDecimal(b.timeout_us, 6);
+    out += ",\"timeout\":";
+    AppendDecimal(&out, b.timeout_us, 6, true);
     out.push_back('}');
   }
   out += "]}";
-  return out;
 }
 
-std::string RenderXml(const Snapshot& snapshot) {
+void RenderXml(const Snapshot& snapshot, Out* out_text) {
   constexpr const char* kIn = "      ";
-  std::string out =
+  Out& out = *out_text;
+  out +=
       "<?xml version='1.0' encoding='UTF-8' ?>\n"
       "<httpd:manager xmlns:httpd='http://httpd.apache.org'>\n"
       "  <httpd:balancers>\n";
   for (const BalancerView& b : snapshot.balancers) {
     out += "    <httpd:balancer>\n";
-    AppendXmlElement(&out, kIn, "name", "balancer://" + b.name);
+    Out name("balancer://", out.get_allocator());
+    name += b.name;
+    AppendXmlElement(&out, kIn, "name", name);
     if (!b.sticky_session.empty()) {
       AppendXmlElement(&out, kIn, "stickysession", b.sticky_session);
       AppendXmlElement(&out, kIn, "nofailover", b.nofailover ? "On" : "Off");
     }
-    AppendXmlElement(&out, kIn, "timeout", std::to_string(b.timeout_us / kMicrosPerSecond));
-    AppendXmlElement(&out, kIn, "maxattempts", std::to_string(b.max_attempts));
+    AppendXmlElement(&out, kIn, "timeout", NumberText(b.timeout_us / kMicrosPerSecond));
+    AppendXmlElement(&out, kIn, "maxattempts", NumberText(b.max_attempts));
     AppendXmlElement(&out, kIn, "lbmethod", config::LbMethodName(b.lb_method));
     out += "      <httpd:workers>\n";
     for (const MemberView& m : b.members) AppendXmlWorker(&out, m, snapshot.now_us);
@@ -460,11 +521,10 @@ std::string RenderXml(const Snapshot& snapshot) {
     out += "    </httpd:balancer>\n";
   }
   out += "  </httpd:balancers>\n</httpd:manager>\n";
-  return out;
 }
 
-std::string RenderPrometheus(const Snapshot& snapshot) {
-  std::string out;
+void RenderPrometheus(const Snapshot& snapshot, Out* out_text) {
+  Out& out = *out_text;
   for (const Metric& metric : kMetrics) {
     AppendFamilyHeader(&out, metric.name, metric.type, metric.help);
     for (const BalancerView& b : snapshot.balancers) {
@@ -473,7 +533,7 @@ std::string RenderPrometheus(const Snapshot& snapshot) {
         out += metric.name;
         AppendLabels(&out, b, m);
         out += "} ";
-        out += metric.value(m, snapshot.now_us);
+        metric.value(&out, m, snapshot.now_us);
         out += '\n';
       }
     }
@@ -495,7 +555,24 @@ std::string RenderPrometheus(const Snapshot& snapshot) {
       }
     }
   }
-  return out;
+}
+
+std::string RenderJson(const Snapshot& snapshot) {
+  Out out;
+  RenderJson(snapshot, &out);
+  return std::string(out);
+}
+
+std::string RenderXml(const Snapshot& snapshot) {
+  Out out;
+  RenderXml(snapshot, &out);
+  return std::string(out);
+}
+
+std::string RenderPrometheus(const Snapshot& snapshot) {
+  Out out;
+  RenderPrometheus(snapshot, &out);
+  return std::string(out);
 }
 
 }  // namespace mca::manager

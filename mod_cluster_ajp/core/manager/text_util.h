@@ -9,12 +9,44 @@
 #ifndef MCA_CORE_MANAGER_TEXT_UTIL_H_
 #define MCA_CORE_MANAGER_TEXT_UTIL_H_
 
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <memory_resource>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace mca::manager::internal {
+
+// What the renderers write into. The glue passes a string on the request pool, and nothing on
+// the way to it allocates anywhere else (numbers are written from the stack, pieces longer than
+// a short string's buffer are built in `Out`s of the same memory).
+using Out = std::pmr::string;
+
+// The decimal digits of an integer, in a buffer on the stack.
+class NumberText {
+ public:
+  template <typename T, typename = std::enable_if_t<std::is_integral_v<T>>>
+  explicit NumberText(T value) noexcept {
+    size_ = static_cast<size_t>(std::to_chars(buf_, buf_ + sizeof buf_, value).ptr - buf_);
+  }
+  operator std::string_view() const noexcept { return {buf_, size_}; }  // NOLINT: implicit
+
+ private:
+  char buf_[24];
+  size_t size_ = 0;
+};
+
+// value / 10^decimals with exactly `decimals` (0..18) digits after the point, or with trailing
+// zeros (and then the point) dropped when `trim`; appended (render.cc).
+void AppendDecimal(Out* out, int64_t value, int decimals, bool trim);
+
+// "2026-11-24T10:00:00.123Z" (UTC, milliseconds, truncated) into buf, which has room for
+// kIsoTimeSize bytes; returns its length, or 0 when the time lies outside the years 0000..9999
+// (render.cc).
+inline constexpr size_t kIsoTimeSize = 24;
+size_t IsoTime(int64_t unix_us, char* buf) noexcept;
 
 inline constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
 
@@ -58,8 +90,7 @@ inline size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp) noexcept {
 // Walks `s` by code point: write(cp, text) for each valid one (text: its UTF-8 bytes); for each
 // invalid byte, appends `invalid` to *out instead.
 template <typename Write>
-void ForEachCodePoint(std::string_view s, std::string* out, std::string_view invalid,
-                      Write&& write) {
+void ForEachCodePoint(std::string_view s, Out* out, std::string_view invalid, Write&& write) {
   for (size_t i = 0; i < s.size();) {
     uint32_t cp = 0;
     const size_t n = DecodeUtf8(s, i, &cp);
@@ -75,7 +106,7 @@ void ForEachCodePoint(std::string_view s, std::string* out, std::string_view inv
 
 // The markup characters of HTML and XML: appends the entity for & < > " ' and returns true;
 // false (nothing appended) for any other code point.
-inline bool AppendMarkupEntity(uint32_t cp, std::string* out) {
+inline bool AppendMarkupEntity(uint32_t cp, Out* out) {
   switch (cp) {
     case '&':
       out->append("&amp;");

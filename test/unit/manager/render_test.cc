@@ -5,9 +5,11 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory_resource>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "manager/json_check.h"
 #include "manager/snapshot_fixture.h"
@@ -176,9 +178,91 @@ class ManagerRenderTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(PrometheusStatesAndValues);
   CPPUNIT_TEST(PrometheusLabelEscapes);
   CPPUNIT_TEST(NonceOnlyInJson);
+  CPPUNIT_TEST(RenderersUseOnlyTheGivenMemory);
   CPPUNIT_TEST_SUITE_END();
 
  public:
+  // The glue builds the snapshot and the page in the request pool. With the default resource
+  // refusing every allocation, a snapshot in `memory` renders in all four formats, into strings
+  // of `memory`, exactly as the heap versions do (long names, reasons, times and counters
+  // included: nothing is built in a temporary std::string).
+  void RenderersUseOnlyTheGivenMemory() {
+    const Snapshot heap = TwoNodes();
+    std::vector<char> arena(1 << 20);
+    std::pmr::monotonic_buffer_resource memory(arena.data(), arena.size(),
+                                               std::pmr::null_memory_resource());
+    std::pmr::memory_resource* const before =
+        std::pmr::set_default_resource(std::pmr::null_memory_resource());
+    std::string got[4];
+    try {
+      Snapshot s(&memory);
+      s.now_us = heap.now_us;
+      for (const BalancerView& hb : heap.balancers) {
+        BalancerView b(&memory);
+        b.name = hb.name;
+        b.sticky_session = hb.sticky_session;
+        b.nonce = hb.nonce;
+        b.max_attempts = hb.max_attempts;
+        for (const MemberView& hm : hb.members) {
+          MemberView m(&memory);
+          m.url = hm.url;
+          m.route = hm.route;
+          m.redirect = hm.redirect;
+          m.check_reason = hm.check_reason;
+          m.hc_uri = hm.hc_uri;
+          m.load_factor = hm.load_factor;
+          m.lbset = hm.lbset;
+          m.status = hm.status;
+          m.healthy = hm.healthy;
+          m.last_check_us = hm.last_check_us;
+          m.elected = hm.elected;
+          m.busy = hm.busy;
+          m.errors = hm.errors;
+          m.bytes_sent = hm.bytes_sent;
+          m.bytes_received = hm.bytes_received;
+          m.connections = hm.connections;
+          m.hardmax = hm.hardmax;
+          m.min = hm.min;
+          m.smax = hm.smax;
+          m.max = hm.max;
+          m.ttl_us = hm.ttl_us;
+          m.retry_us = hm.retry_us;
+          b.members.push_back(std::move(m));
+        }
+        s.balancers.push_back(std::move(b));
+      }
+      std::pmr::string out(&memory);
+      RenderJson(s, &out);
+      got[0] = out;
+      out.clear();
+      RenderXml(s, &out);
+      got[1] = out;
+      out.clear();
+      RenderPrometheus(s, &out);
+      got[2] = out;
+      out.clear();
+      HtmlOptions options;
+      options.action = "/balancer-manager";
+      options.message = "a notice longer than a short string's buffer";
+      options.server_version = "Apache/2.4.62 (Debian)";
+      RenderHtml(s, options, &out);
+      got[3] = out;
+    } catch (...) {
+      std::pmr::set_default_resource(before);
+      CPPUNIT_FAIL("allocated from the default resource");
+    }
+    std::pmr::set_default_resource(before);
+    CPPUNIT_ASSERT_EQUAL(RenderJson(heap), got[0]);
+    CPPUNIT_ASSERT_EQUAL(RenderXml(heap), got[1]);
+    CPPUNIT_ASSERT_EQUAL(RenderPrometheus(heap), got[2]);
+    HtmlOptions options;
+    options.action = "/balancer-manager";
+    options.message = "a notice longer than a short string's buffer";
+    options.server_version = "Apache/2.4.62 (Debian)";
+    CPPUNIT_ASSERT_EQUAL(RenderHtml(heap, options), got[3]);
+    CPPUNIT_ASSERT(got[3].find("2026-11-24T10:00:00.123Z") != std::string::npos);
+  }
+
   void JsonGolden() {
     const std::string expected =
         "{\"balancers\":[{\"name\":\"testcluster\",\"stickysession\":\"JSESSIONID|jsessionid\","
