@@ -1,12 +1,30 @@
-// Helpers for unit tests: golden bytes written as hex text.
+// Helpers for unit tests: golden bytes written as hex text; code run without default memory.
 #ifndef MCA_TEST_UNIT_TEST_UTIL_H_
 #define MCA_TEST_UNIT_TEST_UTIL_H_
 
 #include <cstdint>
+#include <memory_resource>
 #include <string>
 #include <vector>
 
 namespace mca::test {
+
+// Runs fn() with std::pmr's default resource refusing every allocation (std::bad_alloc), and
+// gives it back afterwards. False when fn() threw: something took default memory instead of the
+// memory it was given.
+template <typename Fn>
+bool RunsWithoutDefaultMemory(Fn&& fn) {
+  std::pmr::memory_resource* const before =
+      std::pmr::set_default_resource(std::pmr::null_memory_resource());
+  bool ok = true;
+  try {
+    fn();
+  } catch (...) {
+    ok = false;
+  }
+  std::pmr::set_default_resource(before);
+  return ok;
+}
 
 // "12 34 00 01 0a" -> bytes. Whitespace between bytes is ignored.
 inline std::vector<uint8_t> Hex(const std::string& text) {

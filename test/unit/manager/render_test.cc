@@ -15,6 +15,7 @@
 #include "manager/snapshot_fixture.h"
 #include "mca/config/params.h"
 #include "mca/manager/snapshot.h"
+#include "test_util.h"
 
 namespace mca::manager {
 namespace {
@@ -185,16 +186,19 @@ class ManagerRenderTest : public CppUnit::TestFixture {
   // The glue builds the snapshot and the page in the request pool. With the default resource
   // refusing every allocation, a snapshot in `memory` renders in all four formats, into strings
   // of `memory`, exactly as the heap versions do (long names, reasons, times and counters
-  // included: nothing is built in a temporary std::string).
+  // included), so no piece is built in a std::pmr string of default memory. (std::string
+  // temporaries do not use a resource: the integration test watches malloc for those.)
   void RenderersUseOnlyTheGivenMemory() {
     const Snapshot heap = TwoNodes();
+    HtmlOptions options;
+    options.action = "/balancer-manager";
+    options.message = "a notice longer than a short string's buffer";
+    options.server_version = "Apache/2.4.62 (Debian)";
     std::vector<char> arena(1 << 20);
     std::pmr::monotonic_buffer_resource memory(arena.data(), arena.size(),
                                                std::pmr::null_memory_resource());
-    std::pmr::memory_resource* const before =
-        std::pmr::set_default_resource(std::pmr::null_memory_resource());
     std::string got[4];
-    try {
+    const bool ok = mca::test::RunsWithoutDefaultMemory([&] {
       Snapshot s(&memory);
       s.now_us = heap.now_us;
       for (const BalancerView& hb : heap.balancers) {
@@ -231,34 +235,18 @@ class ManagerRenderTest : public CppUnit::TestFixture {
         }
         s.balancers.push_back(std::move(b));
       }
-      std::pmr::string out(&memory);
-      RenderJson(s, &out);
-      got[0] = out;
-      out.clear();
-      RenderXml(s, &out);
-      got[1] = out;
-      out.clear();
-      RenderPrometheus(s, &out);
-      got[2] = out;
-      out.clear();
-      HtmlOptions options;
-      options.action = "/balancer-manager";
-      options.message = "a notice longer than a short string's buffer";
-      options.server_version = "Apache/2.4.62 (Debian)";
-      RenderHtml(s, options, &out);
-      got[3] = out;
-    } catch (...) {
-      std::pmr::set_default_resource(before);
-      CPPUNIT_FAIL("allocated from the default resource");
-    }
-    std::pmr::set_default_resource(before);
+      std::pmr::string out[4] = {std::pmr::string(&memory), std::pmr::string(&memory),
+                                 std::pmr::string(&memory), std::pmr::string(&memory)};
+      RenderJson(s, &out[0]);
+      RenderXml(s, &out[1]);
+      RenderPrometheus(s, &out[2]);
+      RenderHtml(s, options, &out[3]);
+      for (int i = 0; i < 4; ++i) got[i] = out[i];
+    });
+    CPPUNIT_ASSERT_MESSAGE("allocated from the default resource", ok);
     CPPUNIT_ASSERT_EQUAL(RenderJson(heap), got[0]);
     CPPUNIT_ASSERT_EQUAL(RenderXml(heap), got[1]);
     CPPUNIT_ASSERT_EQUAL(RenderPrometheus(heap), got[2]);
-    HtmlOptions options;
-    options.action = "/balancer-manager";
-    options.message = "a notice longer than a short string's buffer";
-    options.server_version = "Apache/2.4.62 (Debian)";
     CPPUNIT_ASSERT_EQUAL(RenderHtml(heap, options), got[3]);
     CPPUNIT_ASSERT(got[3].find("2026-11-24T10:00:00.123Z") != std::string::npos);
   }

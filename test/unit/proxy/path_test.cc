@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "test_util.h"
+
 namespace mca::proxy {
 namespace {
 
@@ -518,10 +520,8 @@ class PathBackendTest : public CppUnit::TestFixture {
     std::array<char, 16384> arena{};
     std::pmr::monotonic_buffer_resource memory(arena.data(), arena.size(),
                                                std::pmr::null_memory_resource());
-    std::pmr::memory_resource* const before =
-        std::pmr::set_default_resource(std::pmr::null_memory_resource());
     std::string got[4];
-    try {
+    const bool ok = test::RunsWithoutDefaultMemory([&] {
       const std::string_view plain = "/app/servlets/servlet/HelloWorldExample/with/a/long/path";
       got[0] = BuildBackendPath(plain, plain, "/app", "/examples", &memory).path;
       got[1] = BuildBackendPath("/app/a%20b;jsessionid=ABCDEF0123456789.node1/../c",
@@ -532,11 +532,8 @@ class PathBackendTest : public CppUnit::TestFixture {
                                 "/examples", &memory)
                    .why;
       got[3] = TomcatPathView("/a/./b/../c%20d;x=1/", EncodedSlash::kReject, &memory).path;
-    } catch (...) {
-      std::pmr::set_default_resource(before);
-      CPPUNIT_FAIL("allocated from the default resource");
-    }
-    std::pmr::set_default_resource(before);
+    });
+    CPPUNIT_ASSERT_MESSAGE("allocated from the default resource", ok);
     CPPUNIT_ASSERT_EQUAL(
         std::string("/examples/servlets/servlet/HelloWorldExample/with/a/long/path"), got[0]);
     CPPUNIT_ASSERT_EQUAL(std::string("/examples/a%20b;jsessionid=ABCDEF0123456789.node1/../c"),
