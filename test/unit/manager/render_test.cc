@@ -209,28 +209,7 @@ class ManagerRenderTest : public CppUnit::TestFixture {
         b.max_attempts = hb.max_attempts;
         for (const MemberView& hm : hb.members) {
           MemberView m(&memory);
-          m.url = hm.url;
-          m.route = hm.route;
-          m.redirect = hm.redirect;
-          m.check_reason = hm.check_reason;
-          m.hc_uri = hm.hc_uri;
-          m.load_factor = hm.load_factor;
-          m.lbset = hm.lbset;
-          m.status = hm.status;
-          m.healthy = hm.healthy;
-          m.last_check_us = hm.last_check_us;
-          m.elected = hm.elected;
-          m.busy = hm.busy;
-          m.errors = hm.errors;
-          m.bytes_sent = hm.bytes_sent;
-          m.bytes_received = hm.bytes_received;
-          m.connections = hm.connections;
-          m.hardmax = hm.hardmax;
-          m.min = hm.min;
-          m.smax = hm.smax;
-          m.max = hm.max;
-          m.ttl_us = hm.ttl_us;
-          m.retry_us = hm.retry_us;
+          m = hm;  // every field; a copy assignment keeps m's memory for the strings
           b.members.push_back(std::move(m));
         }
         s.balancers.push_back(std::move(b));
