@@ -945,8 +945,8 @@ AttemptResult Attempt::Broken(Outcome before_headers, const std::string& why) {
 AttemptResult ForwardToMember(request_rec* r, const ServerConfig& conf, Balancer* balancer,
                               Member* member, ClientRequest* request, bool fresh_connection,
                               const AttemptOptions& options) {
-  Attempt attempt(r, conf, balancer, member, request, options);
-  return attempt.Run(fresh_connection);
+  InPool<Attempt> attempt(r->pool, r, conf, balancer, member, request, options);
+  return attempt->Run(fresh_connection);
 }
 
 }  // namespace mca::glue

@@ -9,6 +9,7 @@
 #include "glue/config.h"
 #include "glue/forward.h"
 #include "glue/members.h"
+#include "glue/pool_memory.h"
 #include "glue/shared.h"
 #include "mca/ajp/constants.h"
 #include "mca/balance/atomic.h"
@@ -70,16 +71,16 @@ balance::Selection Choose(Balancer* b, const MemberSet& set, const balance::Sele
   return sel;
 }
 
-// Whether some member other than those in `tried` could take a request now (for deciding to
-// drop a failonstatus response in favour of another member).
+// Whether some member other than `current` and those in `tried` could take a request now (for
+// deciding to drop a failonstatus response in favour of another member).
 bool AnotherCanServe(const MemberSet& set, const std::bitset<balance::kMaxMembers>& tried,
-                     apr_time_t now) {
+                     size_t current, apr_time_t now) {
   constexpr uint32_t kOut = config::kStatusDisabled | config::kStatusStopped |
                             config::kStatusHealthFailed | config::kStatusDraining;
   for (size_t i = 0; i < set.states.size() && i < tried.size(); ++i) {
     const balance::MemberState& m = *set.states[i];
     const uint32_t status = balance::AtomicLoad(m.status);
-    if (tried[i] || (status & kOut) != 0) continue;
+    if (i == current || tried[i] || (status & kOut) != 0) continue;
     if ((status & config::kStatusIgnoreErrors) != 0 || balance::AtomicLoad(m.error_until) <= now) {
       return true;
     }
@@ -176,11 +177,12 @@ constexpr apr_interval_time_t kBalancerWaitStep = apr_time_from_msec(100);
 
 int ServeFromBalancer(request_rec* r, const ServerConfig& conf, Balancer* b, const MemberSet& set,
                       ClientRequest* req) {
-  SessionRoutes routes(req->memory);
-  ExtractRoutes(r, set, req->raw_path, &routes);
-  balance::SelectRequest rq;
+  InPool<SessionRoutes> routes(r->pool, req->memory);
+  ExtractRoutes(r, set, req->raw_path, routes.get());
+  InPool<balance::SelectRequest> request(r->pool);
+  balance::SelectRequest& rq = *request;
   rq.lb_method = balance::LbMethodOf(*b->slot);
-  rq.AddRoutes(routes.candidates);
+  rq.AddRoutes(routes->candidates);
   rq.nofailover = balance::AtomicLoad(b->slot->sticky_force) != 0;
   rq.force_recovery = b->cfg.force_recovery;
   const int32_t configured_attempts = balance::AtomicLoad(b->slot->max_attempts);
@@ -213,10 +215,8 @@ int ServeFromBalancer(request_rec* r, const ServerConfig& conf, Balancer* b, con
                     b->name.c_str(), m->name.c_str());
     }
     AttemptOptions options;
-    std::bitset<balance::kMaxMembers> others = rq.tried;
-    others.set(index);
-    options.may_fail_over =
-        req->Replayable() && failures < max_attempts && AnotherCanServe(set, others, rq.now);
+    options.may_fail_over = req->Replayable() && failures < max_attempts &&
+                            AnotherCanServe(set, rq.tried, index, rq.now);
     const AttemptResult res = Attempt(r, conf, b, m, req, options);
     switch (res.outcome) {
       case Outcome::kDone:
@@ -322,17 +322,17 @@ int Handle(request_rec* r) noexcept {
       ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "MCA0102: %s refused: %s", r->uri, path.why);
       return path.status;
     }
-    ClientRequest req(&memory);
-    req.raw_path = raw_path;
-    int status = PrepareClientRequest(r, path.path, &req);
+    InPool<ClientRequest> req(r->pool, &memory);
+    req->raw_path = raw_path;
+    int status = PrepareClientRequest(r, path.path, req.get());
     if (status != kHttpdOk) return status;
     // The members as of now: the manager may add or remove some while the request runs.
     const MemberSet& set = *LiveMembers(map->balancer);
     // The first body packet is replayed on failover, so it must fit every member's packet.
-    req.replay_limit = map->balancer->cfg.replay_buffer;
-    status = ReadInitialBody(r, &req, set.min_packet_size);
+    req->replay_limit = map->balancer->cfg.replay_buffer;
+    status = ReadInitialBody(r, req.get(), set.min_packet_size);
     if (status != kHttpdOk) return status;
-    return ServeFromBalancer(r, conf, map->balancer, set, &req);
+    return ServeFromBalancer(r, conf, map->balancer, set, req.get());
   } catch (const std::bad_alloc&) {
     ap_log_rerror(APLOG_MARK, APLOG_CRIT, 0, r, "MCA0002: out of memory");
     return HTTP_INTERNAL_SERVER_ERROR;

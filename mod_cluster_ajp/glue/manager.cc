@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "glue/config.h"
@@ -36,8 +37,9 @@ int Plain(request_rec* r, int status, const std::string& text) {
   return kHttpdOk;
 }
 
-// The form body of a POST (application/x-www-form-urlencoded), at most kMaxFormBytes.
-Refusal ReadForm(request_rec* r, std::string* body) {
+// The form of a POST (application/x-www-form-urlencoded, at most kMaxFormBytes): its fields are
+// appended to `fields`, or *err says why they do not parse.
+Refusal ReadForm(request_rec* r, manager::Fields* fields, config::Error* err) {
   const char* type = apr_table_get(r->headers_in, "Content-Type");
   if (type != nullptr && strncasecmp(type, "application/x-www-form-urlencoded", 33) != 0) {
     return {HTTP_UNSUPPORTED_MEDIA_TYPE, "the manager takes application/x-www-form-urlencoded"};
@@ -46,16 +48,21 @@ Refusal ReadForm(request_rec* r, std::string* body) {
     return {HTTP_BAD_REQUEST, "unreadable request body"};
   }
   if (!ap_should_client_block(r)) return {};
-  char buf[4096];
+  std::string body;
+  constexpr size_t kPiece = 4096;
+  char* buf = static_cast<char*>(apr_palloc(r->pool, kPiece));  // not on the thread's stack
   for (;;) {
-    const long n = ap_get_client_block(r, buf, sizeof buf);
+    const long n = ap_get_client_block(r, buf, kPiece);
     if (n < 0) return {HTTP_BAD_REQUEST, "unreadable request body"};
     if (n == 0) break;
-    if (body->size() + static_cast<size_t>(n) > manager::kMaxFormBytes) {
+    if (body.size() + static_cast<size_t>(n) > manager::kMaxFormBytes) {
       return {HTTP_REQUEST_ENTITY_TOO_LARGE, "form larger than 64 KiB"};
     }
-    body->append(buf, static_cast<size_t>(n));
+    body.append(buf, static_cast<size_t>(n));
   }
+  manager::Fields posted(fields->get_allocator().resource());
+  *err = manager::ParseForm(body, &posted);
+  fields->insert(fields->end(), posted.begin(), posted.end());
   return {};
 }
 
@@ -268,9 +275,30 @@ Refusal Apply(request_rec* r, const ServerConfig& conf, const manager::Command& 
   return {};
 }
 
+// Applies the command's changes. An answer already made (a refusal, or the redirect after an
+// HTML form), or nullopt: the page follows. Out of line: the page's GET path does not reserve
+// stack for what a change needs.
+[[gnu::noinline]] std::optional<int> ApplyChanges(request_rec* r, const ServerConfig& conf,
+                                                  const manager::Command& cmd) {
+  const Refusal refusal = Apply(r, conf, cmd);
+  if (refusal.status != 0) {
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "MCA0402: balancer-manager: %s",
+                  refusal.why.c_str());
+    return Plain(r, refusal.status, refusal.why);
+  }
+  const std::string_view format =
+      cmd.format.empty() ? (cmd.xml ? "xml" : "html") : std::string_view(cmd.format);
+  if (format == "html") {
+    // Post/redirect/get: reloading the page does not send the form again.
+    apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, r->uri, "?saved=1", nullptr));
+    return HTTP_SEE_OTHER;
+  }
+  return std::nullopt;
+}
+
 // The page, built in `memory` (the request pool): the snapshot, the text and every piece of it.
 int Render(request_rec* r, const ServerConfig& conf, const manager::Command& cmd,
-           const manager::Fields& fields, const std::string& message,
+           const manager::Fields& fields, std::string_view message,
            std::pmr::memory_resource* memory) {
   const manager::Snapshot snap = TakeSnapshot(conf, memory);
   std::pmr::string out(memory);
@@ -315,32 +343,17 @@ int HandleManager(request_rec* r) noexcept {
     manager::Fields fields(&memory);
     config::Error err = manager::ParseForm(r->args != nullptr ? r->args : "", &fields);
     if (err.empty() && r->method_number == M_POST) {
-      std::string body;
-      const Refusal read = ReadForm(r, &body);
+      const Refusal read = ReadForm(r, &fields, &err);
       if (read.status != 0) return Plain(r, read.status, read.why);
-      manager::Fields posted(&memory);
-      err = manager::ParseForm(body, &posted);
-      fields.insert(fields.end(), posted.begin(), posted.end());
     }
-    manager::Command cmd;
-    if (err.empty()) err = manager::ParseCommand(fields, &cmd);
+    InPool<manager::Command> command(r->pool);  // large: kept off the thread's stack
+    const manager::Command& cmd = *command;
+    if (err.empty()) err = manager::ParseCommand(fields, command.get());
     if (!err.empty()) return Plain(r, HTTP_BAD_REQUEST, err);
-    std::string message;
+    std::string_view message;
     if (cmd.HasChanges()) {
-      const Refusal refusal = Apply(r, conf, cmd);
-      if (refusal.status != 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "MCA0402: balancer-manager: %s",
-                      refusal.why.c_str());
-        return Plain(r, refusal.status, refusal.why);
-      }
+      if (const std::optional<int> answered = ApplyChanges(r, conf, cmd)) return *answered;
       message = "Saved.";
-      const std::string format = cmd.format.empty() ? (cmd.xml ? "xml" : "html") : cmd.format;
-      if (format == "html") {
-        // Post/redirect/get: reloading the page does not send the form again.
-        apr_table_setn(r->headers_out, "Location",
-                       apr_pstrcat(r->pool, r->uri, "?saved=1", nullptr));
-        return HTTP_SEE_OTHER;
-      }
     }
     return Render(r, conf, cmd, fields, message, &memory);
   } catch (...) {

@@ -4,6 +4,8 @@
 
 #include <cstddef>
 #include <memory_resource>
+#include <new>
+#include <utility>
 
 #include "glue/httpd_includes.h"
 
@@ -25,6 +27,31 @@ class PoolMemory : public std::pmr::memory_resource {
     return this == &other;
   }
   apr_pool_t* pool_;
+};
+
+// One object in an APR pool instead of on the worker thread's stack, destroyed (not freed) when
+// the holder goes out of scope; its memory goes with the pool. Every page of stack a request
+// reaches stays resident in each of the child's threads for the life of the child, so the large
+// per-request objects of the proxy path live here.
+template <class T>
+class InPool {
+ public:
+  static_assert(alignof(T) <= 8, "apr_palloc aligns to 8 bytes");
+  template <class... Args>
+  explicit InPool(apr_pool_t* pool, Args&&... args) {
+    void* p = apr_palloc(pool, sizeof(T));
+    if (p == nullptr) throw std::bad_alloc();
+    object_ = new (p) T(std::forward<Args>(args)...);
+  }
+  InPool(const InPool&) = delete;
+  InPool& operator=(const InPool&) = delete;
+  ~InPool() { object_->~T(); }
+  T* get() const { return object_; }
+  T* operator->() const { return object_; }
+  T& operator*() const { return *object_; }
+
+ private:
+  T* object_;
 };
 
 }  // namespace mca::glue

@@ -161,9 +161,14 @@ constexpr const char* kStateFile = "mod_cluster_ajp.state";
 bool ReadWholeFile(const char* path, std::string* out) {
   std::FILE* f = std::fopen(path, "rb");
   if (f == nullptr) return false;
-  char buf[8192];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, n);
+  constexpr size_t kPiece = 8192;
+  for (;;) {  // straight into the string: no buffer on the stack
+    const size_t had = out->size();
+    out->resize(had + kPiece);
+    const size_t n = std::fread(out->data() + had, 1, kPiece, f);
+    out->resize(had + n);
+    if (n == 0) break;
+  }
   const bool ok = std::ferror(f) == 0;
   std::fclose(f);
   return ok;

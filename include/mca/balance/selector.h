@@ -168,8 +168,9 @@ struct Selection {
 // update without that lock (status, error_until, busy, traffic) are read with atomic.h.
 void Select(const SelectRequest& request, MemberState* const* members, size_t n,
             Selection* out) noexcept;
-// The same over a contiguous array members[0..n).
-void Select(const SelectRequest& request, MemberState* members, size_t n, Selection* out) noexcept;
+// The same over a contiguous array members[0..n) (for tests: it allocates its table of pointers;
+// the module passes the table it keeps).
+void Select(const SelectRequest& request, MemberState* members, size_t n, Selection* out);
 
 }  // namespace mca::balance
 

@@ -127,8 +127,9 @@ struct Command {
   bool HasChanges() const;
 };
 
-// Reads the fields above from `fields`. Errors: an invalid value of a field that is read, `w`
-// without `b`, and a field that is read given twice with different values.
+// Reads the fields above from `fields` into `*out`, which must be a default Command (it is filled
+// in place; after an error it may be partly filled). Errors: an invalid value of a field that is
+// read, `w` without `b`, and a field that is read given twice with different values.
 config::Error ParseCommand(const Fields& fields, Command* out);
 
 // a == b, in a time that depends on the lengths only (not on where the first difference is), so

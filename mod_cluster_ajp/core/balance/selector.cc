@@ -5,8 +5,8 @@
 #include "mca/balance/selector.h"
 
 #include <algorithm>
-#include <array>
 #include <cstring>
+#include <vector>
 
 #include "mca/balance/atomic.h"
 
@@ -312,13 +312,13 @@ void Select(const SelectRequest& request, MemberState* const* members, size_t n,
   }
 }
 
-void Select(const SelectRequest& request, MemberState* members, size_t n, Selection* out) noexcept {
-  std::array<MemberState*, kMaxMembers> table;
+void Select(const SelectRequest& request, MemberState* members, size_t n, Selection* out) {
   if (members == nullptr || n == 0 || n > kMaxMembers) {
     *out = Selection{};
     out->reason = n > kMaxMembers ? Reason::kTooManyMembers : Reason::kNoMembers;
     return;
   }
+  std::vector<MemberState*> table(n);
   for (size_t i = 0; i < n; ++i) table[i] = &members[i];
   Select(request, table.data(), n, out);
 }

@@ -363,7 +363,7 @@ bool Command::HasChanges() const {
 
 Error ParseCommand(const Fields& fields, Command* out) {
   const Reader in(fields);
-  Command cmd;
+  Command& cmd = *out;  // filled in place: a Command is too large for a worker's stack frame
   Error err;
   if (const std::string* v = in.Get("format", &err); v != nullptr && err.empty()) {
     err = ParseFormat(*v, &cmd.format);
@@ -384,9 +384,7 @@ Error ParseCommand(const Fields& fields, Command* out) {
     err = w != nullptr ? ParseMemberEdit(in, &cmd.member_edit, &cmd.remove_member)
                        : ParseBalancerEdit(in, &cmd.balancer_edit);
   }
-  if (!err.empty()) return err;
-  *out = std::move(cmd);
-  return {};
+  return err;
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) noexcept {

@@ -40,13 +40,8 @@ Command Cmd(std::string_view encoded) {
 
 std::string CmdErr(std::string_view encoded) {
   Command cmd;
-  cmd.balancer = "sentinel";
-  cmd.member_edit.lbset = 7;
   const Error err = ParseCommand(F(encoded), &cmd);
   CPPUNIT_ASSERT_MESSAGE("no error for " + std::string(encoded), !err.empty());
-  CPPUNIT_ASSERT_EQUAL(std::string("sentinel"), cmd.balancer);
-  CPPUNIT_ASSERT(cmd.member_edit.lbset == 7);
-  CPPUNIT_ASSERT(cmd.member.empty() && cmd.nonce.empty() && cmd.balancer_edit.empty());
   return err;
 }
 
