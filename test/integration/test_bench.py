@@ -123,7 +123,7 @@ def test_quick_run_writes_the_table(tmp_path):
     need_backend_module_and_wrk()
     out = subprocess.run(
         [str(ROOT / "scripts" / "bench"), "--quick", "--contenders", "ours,proxy_ajp",
-         "--wrk-nice", "3", "--module", str(MODULE), "--no-build", "--out", str(tmp_path)],
+         "--wrk-priority", "3", "--module", str(MODULE), "--no-build", "--out", str(tmp_path)],
         capture_output=True, text=True, timeout=60, env=dict(os.environ, BUILD=str(BUILD)))
     assert out.returncode == 0, out.stdout + out.stderr
     table = (tmp_path / "results.md").read_text()
@@ -137,7 +137,7 @@ def test_quick_run_writes_the_table(tmp_path):
         assert float(r[4]) > 0 and float(r[7]) > 0 and float(r[10]) > 0, r  # req/s, p50, CPU
         assert r[12] == "0", f"errors: {r}"
     assert "with 2 threads at nice 3;" in table
-    assert json.loads((tmp_path / "results.json").read_text())["meta"]["wrk_nice"] == 3
+    assert json.loads((tmp_path / "results.json").read_text())["meta"]["wrk_priority"] == "3"
 
 
 def test_short_soak_writes_memory_figures_for_both(tmp_path):
