@@ -275,6 +275,12 @@ Refusal Apply(request_rec* r, const ServerConfig& conf, const manager::Command& 
   return {};
 }
 
+// The format asked for: format=, else xml=1 (mod_proxy_balancer's), else the HTML page.
+std::string_view PageFormat(const manager::Command& cmd) {
+  if (!cmd.format.empty()) return cmd.format;
+  return cmd.xml ? "xml" : "html";
+}
+
 // Applies the command's changes. An answer already made (a refusal, or the redirect after an
 // HTML form), or nullopt: the page follows. Out of line: the page's GET path does not reserve
 // stack for what a change needs.
@@ -286,9 +292,7 @@ Refusal Apply(request_rec* r, const ServerConfig& conf, const manager::Command& 
                   refusal.why.c_str());
     return Plain(r, refusal.status, refusal.why);
   }
-  const std::string_view format =
-      cmd.format.empty() ? (cmd.xml ? "xml" : "html") : std::string_view(cmd.format);
-  if (format == "html") {
+  if (PageFormat(cmd) == "html") {
     // Post/redirect/get: reloading the page does not send the form again.
     apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, r->uri, "?saved=1", nullptr));
     return HTTP_SEE_OTHER;
@@ -302,8 +306,7 @@ int Render(request_rec* r, const ServerConfig& conf, const manager::Command& cmd
            std::pmr::memory_resource* memory) {
   const manager::Snapshot snap = TakeSnapshot(conf, memory);
   std::pmr::string out(memory);
-  std::string_view format = cmd.format;
-  if (format.empty()) format = cmd.xml ? "xml" : "html";
+  const std::string_view format = PageFormat(cmd);
   if (format == "json") {
     ap_set_content_type(r, "application/json");
     manager::RenderJson(snap, &out);
