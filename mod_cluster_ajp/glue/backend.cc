@@ -7,17 +7,24 @@
 
 namespace mca::glue {
 
-ConnectionPool* ConnectionPool::Create(apr_pool_t* pchild, const PoolSettings& settings) {
-  auto* p = new (std::nothrow) ConnectionPool(pchild, settings);
+ConnectionPool* ConnectionPool::Create(apr_pool_t* pchild, const PoolSettings& settings,
+                                       BufferSlab* buffers) {
+  if (buffers == nullptr || buffers->size() < ajp::FrameStream::StorageSize(settings.packet_size))
+    return nullptr;
+  auto* p = new (std::nothrow) ConnectionPool(pchild, settings, buffers);
   if (p == nullptr) return nullptr;
-  apr_thread_mutex_create(&p->mutex_, APR_THREAD_MUTEX_DEFAULT, pchild);
-  apr_thread_cond_create(&p->cond_, pchild);
   if (p->settings_.max <= 0) {
     int threads = 1;
     ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
     p->settings_.max = threads > 0 ? threads : 1;
   }
-  if (p->settings_.smax < 0) p->settings_.smax = p->settings_.max;
+  const int max = p->settings_.max;
+  if (p->settings_.smax < 0) p->settings_.smax = max;
+  // Made here, at child start-up, so that worker threads never allocate for the pool: a
+  // thread's first malloc ties it to an arena that keeps pages for the life of the child.
+  p->idle_.reserve(static_cast<size_t>(max));
+  apr_thread_mutex_create(&p->mutex_, APR_THREAD_MUTEX_DEFAULT, pchild);
+  apr_thread_cond_create(&p->cond_, pchild);
   // A pre-cleanup: it must close the connections while their pools (subpools of pchild) and
   // the mutex still exist; plain cleanups run after the subpools are destroyed.
   apr_pool_pre_cleanup_register(pchild, p, Cleanup);
@@ -33,18 +40,32 @@ apr_status_t ConnectionPool::Cleanup(void* self) {
 }
 
 void ConnectionPool::CloseIdle() {
-  std::vector<Connection*> idle;
+  Connection* list = nullptr;
   apr_thread_mutex_lock(mutex_);
-  idle.swap(idle_);
-  open_ -= static_cast<int>(idle.size());
+  for (Connection* c : idle_) {
+    c->next_to_close = list;
+    list = c;
+  }
+  open_ -= static_cast<int>(idle_.size());
+  idle_.clear();  // keeps its capacity: Release never allocates
   apr_thread_mutex_unlock(mutex_);
-  for (Connection* c : idle) Close(c);
+  CloseAll(list);
+}
+
+void ConnectionPool::CloseAll(Connection* list) {
+  while (list != nullptr) {
+    Connection* next = list->next_to_close;
+    Close(list);
+    list = next;
+  }
 }
 
 void ConnectionPool::Close(Connection* conn) {
   if (conn == nullptr) return;
-  if (conn->pool != nullptr) apr_pool_destroy(conn->pool);  // closes the socket
-  delete conn;
+  buffers_->Give(conn->stream.Detach());
+  apr_pool_t* pool = conn->pool;
+  conn->~Connection();
+  apr_pool_destroy(pool);  // closes the socket and frees the object
   ReleaseShared();
 }
 
@@ -86,7 +107,7 @@ void ConnectionPool::ReleaseShared() {
 apr_status_t ConnectionPool::Acquire(Connection** conn, bool* reused) {
   *conn = nullptr;
   *reused = false;
-  std::vector<Connection*> expired;
+  Connection* expired = nullptr;
   apr_thread_mutex_lock(mutex_);
   if (busy_ >= settings_.max) {
     const apr_time_t deadline = apr_time_now() + AcquireWait();
@@ -113,11 +134,22 @@ apr_status_t ConnectionPool::Acquire(Connection** conn, bool* reused) {
       *reused = true;
       break;
     }
-    expired.push_back(c);
+    c->next_to_close = expired;
+    expired = c;
     --open_;
   }
   apr_thread_mutex_unlock(mutex_);
-  for (Connection* c : expired) Close(c);
+  CloseAll(expired);
+  if (*conn != nullptr) {
+    uint8_t* buffer = buffers_->Take();
+    if (buffer == nullptr) {
+      Release(*conn, true);
+      *conn = nullptr;
+      *reused = false;
+      return APR_ENOMEM;
+    }
+    (*conn)->stream.Attach(buffer);
+  }
   return APR_SUCCESS;
 }
 
@@ -167,12 +199,15 @@ apr_status_t ConnectionPool::Connect(Connection** conn) {
     ReleaseShared();
     return rv;
   }
-  auto* c = new (std::nothrow) Connection(settings_.packet_size);
-  if (c == nullptr) {
+  uint8_t* buffer = buffers_->Take();
+  void* mem = buffer != nullptr ? apr_palloc(cp, sizeof(Connection)) : nullptr;
+  if (mem == nullptr) {
+    buffers_->Give(buffer);
     apr_pool_destroy(cp);
     ReleaseShared();
     return APR_ENOMEM;
   }
+  auto* c = new (mem) Connection(settings_.packet_size, buffer);
   c->pool = cp;
   c->socket = s;
   apr_thread_mutex_lock(mutex_);
@@ -188,6 +223,7 @@ void ConnectionPool::Release(Connection* conn, bool reuse) {
   const bool wanted =
       shared != nullptr && shared->hardmax > 0 && balance::AtomicLoad(shared->waiters) > 0;
   bool close = !reuse || settings_.disable_reuse || wanted;
+  if (conn != nullptr && !close) buffers_->Give(conn->stream.Detach());  // Close gives it back
   apr_thread_mutex_lock(mutex_);
   --busy_;
   if (conn != nullptr) {
@@ -195,7 +231,6 @@ void ConnectionPool::Release(Connection* conn, bool reuse) {
       --open_;
     } else {
       conn->last_used = apr_time_now();
-      conn->stream.Reset();
       idle_.push_back(conn);
     }
   }

@@ -10,20 +10,25 @@
 #include <string>
 #include <vector>
 
+#include "glue/buffer_slab.h"
 #include "glue/httpd_includes.h"
 #include "mca/ajp/stream.h"
 #include "mca/balance/table.h"
 
 namespace mca::glue {
 
+// Lives in its own pool, with the socket. The stream has a buffer (lent by the child's
+// BufferSlab) from Acquire or Connect to Release.
 struct Connection {
-  apr_pool_t* pool = nullptr;  // owns the socket
+  apr_pool_t* pool = nullptr;  // owns the socket and this object
   apr_socket_t* socket = nullptr;
   ajp::FrameStream stream;
   apr_time_t last_used = 0;
-  uint64_t requests = 0;  // exchanges completed on this connection
+  uint64_t requests = 0;                // exchanges completed on this connection
+  Connection* next_to_close = nullptr;  // a list of connections to close after the lock
 
-  explicit Connection(size_t packet_size) : stream(ajp::Direction::kFromContainer, packet_size) {}
+  Connection(size_t packet_size, uint8_t* storage)
+      : stream(ajp::Direction::kFromContainer, packet_size, storage) {}
 };
 
 struct PoolSettings {
@@ -46,12 +51,14 @@ struct PoolSettings {
 
 class ConnectionPool {
  public:
-  // Creates the pool in `pchild` (destroyed with it); resolves the address lazily.
-  static ConnectionPool* Create(apr_pool_t* pchild, const PoolSettings& settings);
+  // Creates the pool in `pchild` (destroyed with it); resolves the address lazily. `buffers`
+  // (slots of at least the packet size) lends the receive buffers and outlives the pool.
+  static ConnectionPool* Create(apr_pool_t* pchild, const PoolSettings& settings,
+                                BufferSlab* buffers);
 
   // An idle connection (most recently used first), or a slot for a new one (*conn == nullptr on
   // return with APR_SUCCESS: call Connect). APR_TIMEUP when every slot stayed busy for the
-  // acquire time.
+  // acquire time; APR_ENOMEM when no receive buffer was left to lend.
   apr_status_t Acquire(Connection** conn, bool* reused);
   // Opens a new connection in a slot obtained from Acquire. Under hardmax, waits (up to the
   // acquire time) until the member has fewer than hardmax connections over all children;
@@ -69,10 +76,11 @@ class ConnectionPool {
   const PoolSettings& settings() const { return settings_; }
 
  private:
-  ConnectionPool(apr_pool_t* pchild, const PoolSettings& settings)
-      : pchild_(pchild), settings_(settings) {}
+  ConnectionPool(apr_pool_t* pchild, const PoolSettings& settings, BufferSlab* buffers)
+      : pchild_(pchild), settings_(settings), buffers_(buffers) {}
   static apr_status_t Cleanup(void* self);
   void Close(Connection* conn);
+  void CloseAll(Connection* list);
   // Takes one of the member's hardmax places; false when none freed up before `deadline`.
   bool ReserveShared(apr_time_t deadline);
   void ReleaseShared();
@@ -85,6 +93,7 @@ class ConnectionPool {
   apr_thread_mutex_t* mutex_ = nullptr;
   apr_thread_cond_t* cond_ = nullptr;
   apr_sockaddr_t* addr_ = nullptr;
+  BufferSlab* buffers_;
   std::vector<Connection*> idle_;
   int busy_ = 0;  // slots handed out
   int open_ = 0;  // sockets open (idle + busy with a connection)

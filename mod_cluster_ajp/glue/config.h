@@ -71,6 +71,7 @@ struct Balancer {
   std::vector<std::unique_ptr<MemberSet>> sets;          // every set published, kept
   std::vector<std::unique_ptr<Member>> runtime_members;  // added since this configuration
   apr_pool_t* runtime_pool = nullptr;                    // child: their connection pools
+  BufferSlab* buffers = nullptr;  // child: receive buffers, one slab for every balancer
 };
 
 struct Mapping {

@@ -1,9 +1,11 @@
 #include "glue/hooks.h"
 
+#include <algorithm>
 #include <string>
 
 #include "glue/config.h"
 #include "glue/shared.h"
+#include "mca/ajp/constants.h"
 #include "mca/version.h"
 
 namespace mca::glue {
@@ -112,12 +114,32 @@ int PostConfig(apr_pool_t* pconf, apr_pool_t* /*plog*/, apr_pool_t* /*ptemp*/,
   }
 }
 
+apr_status_t DeleteBufferSlab(void* slab) {
+  delete static_cast<BufferSlab*>(slab);
+  return APR_SUCCESS;
+}
+
+// The receive buffers of this child's backend connections. One exchange at a time runs in a
+// thread, so the child never needs more than a buffer per thread; a few more for safety.
+BufferSlab* CreateBufferSlab(apr_pool_t* pchild) {
+  int threads = 1;
+  ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
+  auto* slab = new BufferSlab(ajp::kMaxPacketSize, static_cast<size_t>(std::max(threads, 1)) + 8);
+  // A plain cleanup runs after the connection pools' pre-cleanups have given theirs back.
+  apr_pool_cleanup_register(pchild, slab, DeleteBufferSlab, apr_pool_cleanup_null);
+  return slab;
+}
+
 void ChildInit(apr_pool_t* pchild, server_rec* s) noexcept {
   try {
+    BufferSlab* buffers = nullptr;
     for (server_rec* v = s; v != nullptr; v = v->next) {
       for (Balancer* b : GetServerConfig(v)->balancers) {
+        if (buffers == nullptr) buffers = CreateBufferSlab(pchild);
+        b->buffers = buffers;
         for (Member* m : b->members) {
-          if (m->pool == nullptr) m->pool = ConnectionPool::Create(pchild, m->pool_settings);
+          if (m->pool == nullptr)
+            m->pool = ConnectionPool::Create(pchild, m->pool_settings, buffers);
         }
         // For the connection pools of members the manager adds while this child runs.
         if (b->runtime_pool == nullptr) apr_pool_create(&b->runtime_pool, pchild);

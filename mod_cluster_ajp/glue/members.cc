@@ -33,7 +33,7 @@ Member* NewRuntimeMember(Balancer* b, balance::MemberSlot* slot, std::string_vie
   // A pool of its own per member: its connection pools allocate from it under their own lock.
   apr_pool_t* pool = nullptr;
   if (b->runtime_pool != nullptr && apr_pool_create(&pool, b->runtime_pool) == APR_SUCCESS) {
-    m->pool = ConnectionPool::Create(pool, m->pool_settings);
+    m->pool = ConnectionPool::Create(pool, m->pool_settings, b->buffers);
   }
   b->runtime_members.push_back(std::move(m));
   return b->runtime_members.back().get();

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "mca/ajp/constants.h"
 #include "mca/ajp/frame.h"
 #include "mca/ajp/response.h"
 #include "mca/status.h"
@@ -25,11 +26,22 @@ namespace mca::ajp {
 
 class FrameStream {
  public:
-  // `packet_size` must satisfy IsValidPacketSize().
+  // `packet_size` must satisfy IsValidPacketSize(). The first form owns its buffer. The second
+  // works in `storage` (StorageSize(packet_size) bytes, or null to attach later), which the
+  // caller lends it until Detach: a connection pool lends a buffer to a connection only while
+  // an exchange runs on it.
   FrameStream(Direction direction, size_t packet_size);
+  FrameStream(Direction direction, size_t packet_size, uint8_t* storage) noexcept;
+  // The bytes of `storage` a stream of `packet_size` uses.
+  static size_t StorageSize(size_t packet_size) noexcept {
+    return IsValidPacketSize(packet_size) ? packet_size : kDefaultPacketSize;
+  }
+  FrameStream(const FrameStream&) = delete;
+  FrameStream& operator=(const FrameStream&) = delete;
 
   // Where the caller may put the next bytes, and how many fit. Moves a partial frame to the
-  // front of the buffer first if needed. The space is never 0 while no error occurred.
+  // front of the buffer first if needed. The space is never 0 while no error occurred and the
+  // stream has storage (a detached stream has none: null and 0).
   uint8_t* WriteSpace() noexcept;
   size_t WriteCapacity() noexcept;
   void Commit(size_t n) noexcept;
@@ -54,13 +66,20 @@ class FrameStream {
   // Forget everything (for a connection that is reused after END_RESPONSE).
   void Reset() noexcept;
 
+  // Lent storage: Attach starts afresh in `storage`; Detach forgets everything and returns the
+  // storage (null for a stream that owns its buffer or has none).
+  void Attach(uint8_t* storage) noexcept;
+  uint8_t* Detach() noexcept;
+  bool attached() const noexcept { return buf_ != nullptr; }
+
  private:
   void Release() noexcept;
   void Compact() noexcept;
 
   Direction direction_;
   size_t packet_size_;
-  std::unique_ptr<uint8_t[]> buf_;
+  std::unique_ptr<uint8_t[]> owned_;
+  uint8_t* buf_;
   size_t start_ = 0;       // first byte not yet handed out
   size_t end_ = 0;         // one past the last committed byte
   size_t handed_out_ = 0;  // bytes of the frame handed out last, released on the next call

@@ -8,13 +8,30 @@ namespace mca::ajp {
 
 FrameStream::FrameStream(Direction direction, size_t packet_size)
     : direction_(direction),
-      packet_size_(IsValidPacketSize(packet_size) ? packet_size : kDefaultPacketSize),
-      buf_(new uint8_t[packet_size_]) {}
+      packet_size_(StorageSize(packet_size)),
+      owned_(new uint8_t[packet_size_]),
+      buf_(owned_.get()) {}
+
+FrameStream::FrameStream(Direction direction, size_t packet_size, uint8_t* storage) noexcept
+    : direction_(direction), packet_size_(StorageSize(packet_size)), buf_(storage) {}
 
 void FrameStream::Reset() noexcept {
   start_ = end_ = handed_out_ = 0;
   consumed_ = frame_offset_ = 0;
   status_ = Status::Ok();
+}
+
+void FrameStream::Attach(uint8_t* storage) noexcept {
+  if (owned_ == nullptr) buf_ = storage;
+  Reset();
+}
+
+uint8_t* FrameStream::Detach() noexcept {
+  Reset();
+  if (owned_ != nullptr) return nullptr;
+  uint8_t* storage = buf_;
+  buf_ = nullptr;
+  return storage;
 }
 
 void FrameStream::Release() noexcept {
@@ -26,30 +43,32 @@ void FrameStream::Release() noexcept {
 
 void FrameStream::Compact() noexcept {
   if (start_ == 0) return;
-  std::memmove(buf_.get(), buf_.get() + start_, end_ - start_);
+  std::memmove(buf_, buf_ + start_, end_ - start_);
   end_ -= start_;
   start_ = 0;
 }
 
 uint8_t* FrameStream::WriteSpace() noexcept {
+  if (buf_ == nullptr) return nullptr;
   Release();
   // A partial frame is moved to the front so the whole packet size is available after it.
   if (start_ > 0) Compact();
-  return buf_.get() + end_;
+  return buf_ + end_;
 }
 
 size_t FrameStream::WriteCapacity() noexcept {
-  WriteSpace();
-  return packet_size_ - end_;
+  return WriteSpace() != nullptr ? packet_size_ - end_ : 0;
 }
 
 void FrameStream::Commit(size_t n) noexcept {
+  if (buf_ == nullptr) return;
   const size_t room = packet_size_ - end_;
   end_ += n < room ? n : room;
 }
 
 size_t FrameStream::Feed(const uint8_t* data, size_t size) noexcept {
   uint8_t* space = WriteSpace();
+  if (space == nullptr) return 0;
   const size_t room = packet_size_ - end_;
   const size_t n = size < room ? size : room;
   if (n > 0) std::memcpy(space, data, n);
@@ -60,7 +79,7 @@ size_t FrameStream::Feed(const uint8_t* data, size_t size) noexcept {
 Status FrameStream::NextFrame(Frame* frame) noexcept {
   if (!status_.ok()) return status_;
   Release();
-  Status s = ParseFrame(buf_.get() + start_, end_ - start_, direction_, packet_size_, frame);
+  Status s = ParseFrame(buf_ + start_, end_ - start_, direction_, packet_size_, frame);
   if (s.code == Errc::kNeedMore) return Status::Error(Errc::kNeedMore, 0, s.field);
   if (!s.ok()) {
     status_ = Status::Error(s.code, static_cast<size_t>(consumed_) + s.offset, s.field);

@@ -108,6 +108,8 @@ class AjpStreamTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(ByteByByte);
   CPPUNIT_TEST(UnevenPiecesAndLargePacketSize);
   CPPUNIT_TEST(ReadStraightIntoTheBuffer);
+  CPPUNIT_TEST(WorksInTheCallersStorage);
+  CPPUNIT_TEST(LentStorageComesAndGoes);
   CPPUNIT_TEST(ErrorOffsetCountsFromStreamStart);
   CPPUNIT_TEST(ErrorsAreSticky);
   CPPUNIT_TEST(OversizedFrameIsAnErrorBeforeItsBytesArrive);
@@ -159,6 +161,63 @@ class AjpStreamTest : public CppUnit::TestFixture {
       CPPUNIT_ASSERT(Drain(&s, &log));
     }
     CPPUNIT_ASSERT_EQUAL(expected_, log);
+  }
+
+  void WorksInTheCallersStorage() {
+    // A guard byte on each side: the stream must stay within its packet.
+    std::vector<uint8_t> storage(8192 + 2, 0xee);
+    FrameStream s(Direction::kFromContainer, 8192, storage.data() + 1);
+    CPPUNIT_ASSERT_EQUAL(size_t{8192}, FrameStream::StorageSize(8192));
+    CPPUNIT_ASSERT_EQUAL(kDefaultPacketSize, FrameStream::StorageSize(17));
+    CPPUNIT_ASSERT(s.WriteSpace() == storage.data() + 1);
+    CPPUNIT_ASSERT_EQUAL(size_t{8192}, s.WriteCapacity());
+    const std::vector<uint8_t> bytes = Response(8192);
+    std::string log;
+    size_t pos = 0;
+    while (pos < bytes.size()) {
+      const size_t room = s.WriteCapacity();
+      CPPUNIT_ASSERT(room > 0);
+      uint8_t* space = s.WriteSpace();
+      CPPUNIT_ASSERT(space > storage.data() && space + room <= storage.data() + 8193);
+      const size_t n = std::min<size_t>({room, bytes.size() - pos, 3000});
+      std::copy(bytes.begin() + static_cast<long>(pos), bytes.begin() + static_cast<long>(pos + n),
+                space);
+      s.Commit(n);
+      pos += n;
+      CPPUNIT_ASSERT(Drain(&s, &log));
+    }
+    CPPUNIT_ASSERT_EQUAL(expected_, log);
+    CPPUNIT_ASSERT_EQUAL(uint8_t{0xee}, storage.front());
+    CPPUNIT_ASSERT_EQUAL(uint8_t{0xee}, storage.back());
+  }
+
+  void LentStorageComesAndGoes() {
+    std::vector<uint8_t> a(8192), b(8192);
+    FrameStream s(Direction::kFromContainer, 8192, nullptr);
+    CPPUNIT_ASSERT(!s.attached());
+    CPPUNIT_ASSERT(s.WriteSpace() == nullptr);
+    CPPUNIT_ASSERT_EQUAL(size_t{0}, s.WriteCapacity());
+    const std::vector<uint8_t> cpong = Hex("41 42 00 01 09");
+    CPPUNIT_ASSERT_EQUAL(size_t{0}, s.Feed(cpong.data(), cpong.size()));
+    ContainerMessage m;
+    CPPUNIT_ASSERT(s.NextMessage(&m).code == Errc::kNeedMore);
+    s.Attach(a.data());
+    CPPUNIT_ASSERT(s.attached());
+    // A partial frame, then the storage goes back: what was buffered is forgotten.
+    CPPUNIT_ASSERT_EQUAL(size_t{3}, s.Feed(cpong.data(), 3));
+    CPPUNIT_ASSERT(s.Detach() == a.data());
+    CPPUNIT_ASSERT_EQUAL(size_t{0}, s.buffered());
+    s.Attach(b.data());
+    CPPUNIT_ASSERT(s.WriteSpace() == b.data());
+    CPPUNIT_ASSERT_EQUAL(size_t{5}, s.Feed(cpong.data(), cpong.size()));
+    CPPUNIT_ASSERT(s.NextMessage(&m).ok());
+    CPPUNIT_ASSERT_EQUAL(int(JK_AJP13_CPONG_REPLY), int(m.type));
+    CPPUNIT_ASSERT(s.Detach() == b.data());
+    // A stream that owns its buffer keeps it.
+    FrameStream owner(Direction::kFromContainer, 8192);
+    CPPUNIT_ASSERT(owner.Detach() == nullptr);
+    CPPUNIT_ASSERT(owner.attached());
+    CPPUNIT_ASSERT_EQUAL(size_t{5}, owner.Feed(cpong.data(), cpong.size()));
   }
 
   void ErrorOffsetCountsFromStreamStart() {
