@@ -155,7 +155,10 @@ def test_short_soak_writes_memory_figures_for_both(tmp_path):
         requests, errors, rss_start, rss_end = int(r[1]), int(r[2]), int(r[3]), int(r[4])
         assert requests > 100 and errors == 0, r
         assert 1000 < rss_start and 1000 < rss_end, r  # KiB: a real child's size
-        assert int(r[10]) > 0, r  # shared memory: at least the scoreboard
+        # The mean over the two children is at most the largest of them.
+        mean_rss_end, anon_end, mean_anon_end = int(r[6]), int(r[10]), int(r[12])
+        assert 1000 < mean_rss_end <= rss_end and 0 < mean_anon_end <= anon_end, r
+        assert int(r[13]) > 0, r  # shared memory: at least the scoreboard
     data = json.loads((tmp_path / "soak.json").read_text())
     # Every sample saw both children of each contender, and the manager answered each time.
     for name in ("ours", "proxy_ajp"):
