@@ -158,7 +158,10 @@ def test_short_soak_writes_memory_figures_for_both(tmp_path):
         # The mean over the two children is at most the largest of them.
         mean_rss_end, anon_end, mean_anon_end = int(r[6]), int(r[10]), int(r[12])
         assert 1000 < mean_rss_end <= rss_end and 0 < mean_anon_end <= anon_end, r
-        assert int(r[13]) > 0, r  # shared memory: at least the scoreboard
+        # wrk's 8 connections, as the children hold them ("5 / 3"); one may be reconnecting.
+        split = [int(n) for n in r[13].split(" / ")]
+        assert len(split) == 2 and 7 <= sum(split) <= 8, r
+        assert int(r[14]) > 0, r  # shared memory: at least the scoreboard
     data = json.loads((tmp_path / "soak.json").read_text())
     # Every sample saw both children of each contender, and the manager answered each time.
     for name in ("ours", "proxy_ajp"):
