@@ -52,6 +52,12 @@ void ConnectionPool::CloseIdle() {
   CloseAll(list);
 }
 
+void ConnectionPool::GiveBuffer(Connection* conn) {
+  // A large answer read past the first packet: those pages go back to the system.
+  const size_t written = conn->stream.high_water();
+  buffers_->Give(conn->stream.Detach(), written, conn->stream.packet_size());
+}
+
 void ConnectionPool::CloseAll(Connection* list) {
   while (list != nullptr) {
     Connection* next = list->next_to_close;
@@ -62,7 +68,7 @@ void ConnectionPool::CloseAll(Connection* list) {
 
 void ConnectionPool::Close(Connection* conn) {
   if (conn == nullptr) return;
-  buffers_->Give(conn->stream.Detach());
+  GiveBuffer(conn);
   apr_pool_t* pool = conn->pool;
   conn->~Connection();
   apr_pool_destroy(pool);  // closes the socket and frees the object
@@ -148,7 +154,7 @@ apr_status_t ConnectionPool::Acquire(Connection** conn, bool* reused) {
       *reused = false;
       return APR_ENOMEM;
     }
-    (*conn)->stream.Attach(buffer);
+    (*conn)->stream.Attach(buffer, buffers_->size());
   }
   return APR_SUCCESS;
 }
@@ -207,7 +213,8 @@ apr_status_t ConnectionPool::Connect(Connection** conn) {
     ReleaseShared();
     return APR_ENOMEM;
   }
-  auto* c = new (mem) Connection(settings_.packet_size, buffer);
+  auto* c = new (mem) Connection(settings_.packet_size, nullptr);
+  c->stream.Attach(buffer, buffers_->size());
   c->pool = cp;
   c->socket = s;
   apr_thread_mutex_lock(mutex_);
@@ -223,7 +230,7 @@ void ConnectionPool::Release(Connection* conn, bool reuse) {
   const bool wanted =
       shared != nullptr && shared->hardmax > 0 && balance::AtomicLoad(shared->waiters) > 0;
   bool close = !reuse || settings_.disable_reuse || wanted;
-  if (conn != nullptr && !close) buffers_->Give(conn->stream.Detach());  // Close gives it back
+  if (conn != nullptr && !close) GiveBuffer(conn);  // Close gives it back
   apr_thread_mutex_lock(mutex_);
   --busy_;
   if (conn != nullptr) {

@@ -81,6 +81,8 @@ class ConnectionPool {
   static apr_status_t Cleanup(void* self);
   void Close(Connection* conn);
   void CloseAll(Connection* list);
+  // Takes the connection's buffer back to the slab.
+  void GiveBuffer(Connection* conn);
   // Takes one of the member's hardmax places; false when none freed up before `deadline`.
   bool ReserveShared(apr_time_t deadline);
   void ReleaseShared();

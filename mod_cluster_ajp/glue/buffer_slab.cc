@@ -17,9 +17,8 @@ size_t PageSize() {
 
 }  // namespace
 
-BufferSlab::BufferSlab(size_t size, size_t count) : size_(size) {
-  const size_t page = PageSize();
-  slot_ = size == 0 ? page : (size + page - 1) / page * page;
+BufferSlab::BufferSlab(size_t size, size_t count) : page_(PageSize()), size_(size) {
+  slot_ = size == 0 ? page_ : (size + page_ - 1) / page_ * page_;
   count_ = std::min({count, size_t{std::numeric_limits<uint32_t>::max()},
                      std::numeric_limits<size_t>::max() / slot_});
   free_.reset(new uint32_t[count_ > 0 ? count_ : 1]);
@@ -47,8 +46,13 @@ uint8_t* BufferSlab::Take() noexcept {
   return base_ + (next_++) * slot_;
 }
 
-void BufferSlab::Give(uint8_t* buffer) noexcept {
+void BufferSlab::Give(uint8_t* buffer, size_t written, size_t keep) noexcept {
   if (buffer == nullptr) return;
+  if (written > keep) {
+    const size_t from = std::min((keep + page_ - 1) / page_ * page_, slot_);
+    const size_t to = std::min((written + page_ - 1) / page_ * page_, slot_);
+    if (to > from) madvise(buffer + from, to - from, MADV_DONTNEED);
+  }
   std::lock_guard<std::mutex> lock(mu_);
   if (base_ == nullptr || free_count_ >= count_) return;
   free_[free_count_++] = static_cast<uint32_t>(static_cast<size_t>(buffer - base_) / slot_);

@@ -6,7 +6,8 @@
 // over a dozen per-thread arenas, each keeping pages of its own around them. Lent from here, the
 // child needs as many as exchanges run at once, the last one given back is the next one lent
 // (its pages are already resident), and a slot is resident only as far as it was ever written:
-// a member's 8 KiB packets use the first two pages of a slot, small answers the first one.
+// a member's 8 KiB packets use the first two pages of a slot, small answers the first one, and
+// what a large answer wrote past them is given back with the slot.
 //
 // Thread-safe. No httpd or APR types.
 #ifndef MCA_GLUE_BUFFER_SLAB_H_
@@ -31,8 +32,10 @@ class BufferSlab {
   // A buffer of size() bytes, page-aligned; null when all `count` are lent or the mapping
   // failed. The buffer given back last comes first.
   uint8_t* Take() noexcept;
-  // Gives back a buffer from Take (null is ignored).
-  void Give(uint8_t* buffer) noexcept;
+  // Gives back a buffer from Take (null is ignored). When bytes past the first `keep` were
+  // `written`, the pages holding them go back to the system first (they read as zeros when
+  // lent again): a buffer stays resident only as far as its usual use needs.
+  void Give(uint8_t* buffer, size_t written = 0, size_t keep = 0) noexcept;
 
   size_t size() const noexcept { return size_; }
   size_t slot_size() const noexcept { return slot_; }
@@ -40,6 +43,7 @@ class BufferSlab {
   size_t lent() const noexcept;
 
  private:
+  size_t page_;
   size_t size_;
   size_t slot_;  // size rounded up to whole pages
   size_t count_;

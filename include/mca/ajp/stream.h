@@ -3,8 +3,9 @@
 // takes frames with NextFrame() until it answers kNeedMore. Frames are handed out in place (no
 // copy); a frame's bytes stay valid until the next call to any non-const method.
 //
-// The buffer holds one packet. A frame never exceeds the packet size, so once the previous frame
-// is released the tail of a partial frame always fits after it is moved to the front.
+// The buffer holds at least one packet. A frame never exceeds the packet size, so once the
+// previous frame is released the tail of a partial frame always fits after it is moved to the
+// front.
 //
 // Errors are sticky (the stream is unusable after bad bytes) and carry the offset counted from
 // the first byte ever committed to this stream, for log lines naming where the backend broke.
@@ -41,9 +42,11 @@ class FrameStream {
 
   // Where the caller may put the next bytes, and how many fit. Moves a partial frame to the
   // front of the buffer first if needed. The space is never 0 while no error occurred and the
-  // stream has storage (a detached stream has none: null and 0).
+  // stream has storage (a detached stream has none: null and 0). `within_packet` counts only
+  // the room up to one packet from the buffer's start: reading a packet at a time leaves the
+  // rest of a larger lent buffer untouched.
   uint8_t* WriteSpace() noexcept;
-  size_t WriteCapacity() noexcept;
+  size_t WriteCapacity(bool within_packet = false) noexcept;
   void Commit(size_t n) noexcept;
 
   // Copies up to `size` bytes in; returns how many were taken (less than `size` only when the
@@ -66,11 +69,15 @@ class FrameStream {
   // Forget everything (for a connection that is reused after END_RESPONSE).
   void Reset() noexcept;
 
-  // Lent storage: Attach starts afresh in `storage`; Detach forgets everything and returns the
-  // storage (null for a stream that owns its buffer or has none).
-  void Attach(uint8_t* storage) noexcept;
+  // Lent storage: Attach starts afresh in `storage` of `capacity` bytes (at least a packet: a
+  // larger buffer lets one read take several packets); Detach forgets everything and returns
+  // the storage (null for a stream that owns its buffer or has none).
+  void Attach(uint8_t* storage, size_t capacity = 0) noexcept;
   uint8_t* Detach() noexcept;
   bool attached() const noexcept { return buf_ != nullptr; }
+  size_t capacity() const noexcept { return capacity_; }
+  // How far into the buffer bytes were ever written since it was attached (or made).
+  size_t high_water() const noexcept { return high_water_; }
 
  private:
   void Release() noexcept;
@@ -78,6 +85,8 @@ class FrameStream {
 
   Direction direction_;
   size_t packet_size_;
+  size_t capacity_;  // bytes of buf_ in use: at least one packet
+  size_t high_water_ = 0;
   std::unique_ptr<uint8_t[]> owned_;
   uint8_t* buf_;
   size_t start_ = 0;       // first byte not yet handed out

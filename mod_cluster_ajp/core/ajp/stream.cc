@@ -9,11 +9,15 @@ namespace mca::ajp {
 FrameStream::FrameStream(Direction direction, size_t packet_size)
     : direction_(direction),
       packet_size_(StorageSize(packet_size)),
+      capacity_(packet_size_),
       owned_(new uint8_t[packet_size_]),
       buf_(owned_.get()) {}
 
 FrameStream::FrameStream(Direction direction, size_t packet_size, uint8_t* storage) noexcept
-    : direction_(direction), packet_size_(StorageSize(packet_size)), buf_(storage) {}
+    : direction_(direction),
+      packet_size_(StorageSize(packet_size)),
+      capacity_(packet_size_),
+      buf_(storage) {}
 
 void FrameStream::Reset() noexcept {
   start_ = end_ = handed_out_ = 0;
@@ -21,8 +25,12 @@ void FrameStream::Reset() noexcept {
   status_ = Status::Ok();
 }
 
-void FrameStream::Attach(uint8_t* storage) noexcept {
-  if (owned_ == nullptr) buf_ = storage;
+void FrameStream::Attach(uint8_t* storage, size_t capacity) noexcept {
+  if (owned_ == nullptr) {
+    buf_ = storage;
+    capacity_ = capacity > packet_size_ ? capacity : packet_size_;
+  }
+  high_water_ = 0;
   Reset();
 }
 
@@ -31,6 +39,7 @@ uint8_t* FrameStream::Detach() noexcept {
   if (owned_ != nullptr) return nullptr;
   uint8_t* storage = buf_;
   buf_ = nullptr;
+  capacity_ = packet_size_;
   return storage;
 }
 
@@ -56,20 +65,23 @@ uint8_t* FrameStream::WriteSpace() noexcept {
   return buf_ + end_;
 }
 
-size_t FrameStream::WriteCapacity() noexcept {
-  return WriteSpace() != nullptr ? packet_size_ - end_ : 0;
+size_t FrameStream::WriteCapacity(bool within_packet) noexcept {
+  if (WriteSpace() == nullptr) return 0;
+  const size_t limit = within_packet ? packet_size_ : capacity_;
+  return limit > end_ ? limit - end_ : 0;
 }
 
 void FrameStream::Commit(size_t n) noexcept {
   if (buf_ == nullptr) return;
-  const size_t room = packet_size_ - end_;
+  const size_t room = capacity_ - end_;
   end_ += n < room ? n : room;
+  if (end_ > high_water_) high_water_ = end_;
 }
 
 size_t FrameStream::Feed(const uint8_t* data, size_t size) noexcept {
   uint8_t* space = WriteSpace();
   if (space == nullptr) return 0;
-  const size_t room = packet_size_ - end_;
+  const size_t room = capacity_ - end_;
   const size_t n = size < room ? size : room;
   if (n > 0) std::memcpy(space, data, n);
   Commit(n);

@@ -213,6 +213,33 @@ class AjpStreamTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(s.NextMessage(&m).ok());
     CPPUNIT_ASSERT_EQUAL(int(JK_AJP13_CPONG_REPLY), int(m.type));
     CPPUNIT_ASSERT(s.Detach() == b.data());
+    // A buffer larger than a packet: reads may take several packets at once, or stop at one.
+    std::vector<uint8_t> big(4 * 8192);
+    s.Attach(big.data(), big.size());
+    CPPUNIT_ASSERT_EQUAL(big.size(), s.capacity());
+    CPPUNIT_ASSERT_EQUAL(size_t{8192}, s.WriteCapacity(/*within_packet=*/true));
+    CPPUNIT_ASSERT_EQUAL(big.size(), s.WriteCapacity());
+    CPPUNIT_ASSERT_EQUAL(size_t{0}, s.high_water());
+    std::vector<uint8_t> three;
+    for (int i = 0; i < 3; ++i) three.insert(three.end(), cpong.begin(), cpong.end());
+    three.insert(three.end(), cpong.begin(), cpong.begin() + 2);  // and a partial frame
+    CPPUNIT_ASSERT_EQUAL(three.size(), s.Feed(three.data(), three.size()));
+    CPPUNIT_ASSERT_EQUAL(size_t{17}, s.high_water());
+    for (int i = 0; i < 3; ++i) CPPUNIT_ASSERT(s.NextMessage(&m).ok());
+    CPPUNIT_ASSERT(s.NextMessage(&m).code == Errc::kNeedMore);
+    // The partial frame moves to the front; the room counts from there.
+    CPPUNIT_ASSERT(s.WriteSpace() == big.data() + 2);
+    CPPUNIT_ASSERT_EQUAL(size_t{8190}, s.WriteCapacity(true));
+    CPPUNIT_ASSERT_EQUAL(size_t{3}, s.Feed(cpong.data() + 2, 3));
+    CPPUNIT_ASSERT(s.NextMessage(&m).ok());
+    CPPUNIT_ASSERT_EQUAL(size_t{17}, s.high_water());  // the most ever written
+    CPPUNIT_ASSERT(s.Detach() == big.data());
+    CPPUNIT_ASSERT_EQUAL(size_t{8192}, s.capacity());
+    // A capacity under a packet is a packet.
+    s.Attach(a.data(), 100);
+    CPPUNIT_ASSERT_EQUAL(size_t{8192}, s.capacity());
+    CPPUNIT_ASSERT_EQUAL(size_t{0}, s.high_water());
+    s.Detach();
     // A stream that owns its buffer keeps it.
     FrameStream owner(Direction::kFromContainer, 8192);
     CPPUNIT_ASSERT(owner.Detach() == nullptr);

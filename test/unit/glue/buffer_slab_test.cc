@@ -31,6 +31,7 @@ class BufferSlabTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(NoMoreThanCount);
   CPPUNIT_TEST(LastGivenBackComesFirst);
   CPPUNIT_TEST(OnlyWrittenPagesAreResident);
+  CPPUNIT_TEST(PagesWrittenPastKeepGoBack);
   CPPUNIT_TEST(ThreadsNeverShareABuffer);
   CPPUNIT_TEST(EmptySlabTakesNothing);
   CPPUNIT_TEST_SUITE_END();
@@ -90,6 +91,30 @@ class BufferSlabTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(size_t{1}, ResidentPages(b, slab.slot_size()));
     // The slots never taken stay out of memory.
     CPPUNIT_ASSERT_EQUAL(size_t{0}, ResidentPages(b + slab.slot_size(), 15 * slab.slot_size()));
+  }
+
+  void PagesWrittenPastKeepGoBack() {
+    BufferSlab slab(16 * Page(), 2);
+    uint8_t* b = slab.Take();
+    std::memset(b, 0xab, 10 * Page());  // a large answer: ten pages
+    CPPUNIT_ASSERT_EQUAL(size_t{10}, ResidentPages(b, slab.slot_size()));
+    slab.Give(b, 10 * Page(), 2 * Page());  // its usual use is two pages
+    CPPUNIT_ASSERT_EQUAL(size_t{2}, ResidentPages(b, slab.slot_size()));
+    uint8_t* again = slab.Take();
+    CPPUNIT_ASSERT(again == b);
+    CPPUNIT_ASSERT_EQUAL(uint8_t{0xab}, again[2 * Page() - 1]);  // kept
+    // Written no further than `keep` (rounded up to a page): nothing is given back.
+    std::memset(again, 0xcd, Page() + 1);
+    slab.Give(again, Page() + 1, Page() + 1);
+    CPPUNIT_ASSERT_EQUAL(size_t{2}, ResidentPages(b, slab.slot_size()));
+    // `keep` inside a page keeps that whole page.
+    uint8_t* third = slab.Take();
+    std::memset(third, 0xef, 3 * Page());
+    slab.Give(third, 3 * Page(), Page() + 10);
+    CPPUNIT_ASSERT_EQUAL(size_t{2}, ResidentPages(third, slab.slot_size()));
+    // Pages given back read as zeros (last: reading maps the zero page, which mincore counts).
+    CPPUNIT_ASSERT_EQUAL(uint8_t{0}, third[2 * Page()]);
+    CPPUNIT_ASSERT_EQUAL(uint8_t{0}, third[10 * Page() - 1]);
   }
 
   void ThreadsNeverShareABuffer() {
