@@ -7,17 +7,19 @@
 
 namespace mca::glue {
 
+int ThreadsPerChild() {
+  int threads = 1;
+  ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
+  return threads > 0 ? threads : 1;
+}
+
 ConnectionPool* ConnectionPool::Create(apr_pool_t* pchild, const PoolSettings& settings,
                                        BufferSlab* buffers) {
   if (buffers == nullptr || buffers->size() < ajp::FrameStream::StorageSize(settings.packet_size))
     return nullptr;
   auto* p = new (std::nothrow) ConnectionPool(pchild, settings, buffers);
   if (p == nullptr) return nullptr;
-  if (p->settings_.max <= 0) {
-    int threads = 1;
-    ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
-    p->settings_.max = threads > 0 ? threads : 1;
-  }
+  if (p->settings_.max <= 0) p->settings_.max = ThreadsPerChild();
   const int max = p->settings_.max;
   if (p->settings_.smax < 0) p->settings_.smax = max;
   // Made here, at child start-up, so that worker threads never allocate for the pool: a
@@ -213,7 +215,7 @@ apr_status_t ConnectionPool::Connect(Connection** conn) {
     ReleaseShared();
     return APR_ENOMEM;
   }
-  auto* c = new (mem) Connection(settings_.packet_size, nullptr);
+  auto* c = new (mem) Connection(settings_.packet_size);
   c->stream.Attach(buffer, buffers_->size());
   c->pool = cp;
   c->socket = s;

@@ -27,8 +27,8 @@ struct Connection {
   uint64_t requests = 0;                // exchanges completed on this connection
   Connection* next_to_close = nullptr;  // a list of connections to close after the lock
 
-  Connection(size_t packet_size, uint8_t* storage)
-      : stream(ajp::Direction::kFromContainer, packet_size, storage) {}
+  explicit Connection(size_t packet_size)
+      : stream(ajp::Direction::kFromContainer, packet_size, nullptr) {}
 };
 
 struct PoolSettings {
@@ -48,6 +48,9 @@ struct PoolSettings {
   // hardmax caps them. Null in tests of the pool alone.
   balance::MemberSlot* shared = nullptr;
 };
+
+// The MPM's threads per child (at least 1).
+int ThreadsPerChild();
 
 class ConnectionPool {
  public:

@@ -1,6 +1,5 @@
 #include "glue/hooks.h"
 
-#include <algorithm>
 #include <string>
 
 #include "glue/config.h"
@@ -122,9 +121,7 @@ apr_status_t DeleteBufferSlab(void* slab) {
 // The receive buffers of this child's backend connections. One exchange at a time runs in a
 // thread, so the child never needs more than a buffer per thread; a few more for safety.
 BufferSlab* CreateBufferSlab(apr_pool_t* pchild) {
-  int threads = 1;
-  ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
-  auto* slab = new BufferSlab(ajp::kMaxPacketSize, static_cast<size_t>(std::max(threads, 1)) + 8);
+  auto* slab = new BufferSlab(ajp::kMaxPacketSize, static_cast<size_t>(ThreadsPerChild()) + 8);
   // A plain cleanup runs after the connection pools' pre-cleanups have given theirs back.
   apr_pool_cleanup_register(pchild, slab, DeleteBufferSlab, apr_pool_cleanup_null);
   return slab;
